@@ -1,0 +1,1286 @@
+/* module.c -- stackful._core: the Coroutine and ShareStack types.
+ *
+ * Design principles (the contract every change here keeps):
+ *  1. One choke point: every transfer of control between contexts passes through
+ *     switch_to(). Statistics hang off it; nothing else calls stackful_swap().
+ *  2. The switch is correct by the ABI, not by luck (switch_*.h): callee-saved state
+ *     only, and the stack pointer only ever points into a stack.
+ *  3. A switch costs the same at any depth: no work proportional to the number of
+ *     frames or the depth of the C stack (copying a share stack is proportional to
+ *     the bytes a coroutine uses, and only happens when two coroutines take turns on
+ *     one share stack), and no allocation on the switch path after warm-up.
+ *  4. Introspection never crashes the interpreter: a suspended coroutine's frames are
+ *     only reached through copies taken while they were live, and no Python code runs
+ *     while the thread state is half-switched.
+ *  5. Memory is paid for when used: stacks are virtual until touched, pooled, and
+ *     given back; frame chunks are pooled.
+ *
+ * Ownership: the chain of running and "normal" contexts of a thread holds a strong
+ * reference to each coroutine on it, so a coroutine can't be freed while it or
+ * anything it resumed runs. A suspended coroutine is referenced only by its users; when
+ * they drop it, its finalizer closes it (runs its `finally` blocks). References that a
+ * switch drops are released after the switch, on the other side (after_switch), never
+ * while the thread state is half-switched.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "overflow.h"
+#include "pystate.h"
+#include "stack.h"
+#include "switch.h"
+
+/* ------------------------------------------------------------------------------ */
+/* Types and state                                                                */
+
+typedef enum {
+    STATE_SUSPENDED = 0,   /* not started, or waiting in suspend()/transfer() */
+    STATE_RUNNING,
+    STATE_NORMAL,          /* waiting in resume() for the coroutine it resumed */
+    STATE_DEAD,
+} CoState;
+
+static const char *const state_names[] = {"suspended", "running", "normal", "dead"};
+
+struct CoroutineObject;
+
+/* An execution context: a thread's main context or a coroutine. */
+typedef struct Ctx {
+    void *sp;                       /* machine stack pointer while not running */
+    PyStateSaved py;                /* CPython per-context state while not running */
+    CoState state;
+    struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
+    struct CoroutineObject *co;     /* NULL for a thread's main context */
+} Ctx;
+
+typedef struct {
+    PyObject_HEAD
+    StackMem *mem;
+    unsigned int top_counter;       /* for the per-coroutine stack-top offsets */
+    unsigned long long owner_changes;
+} ShareStackObject;
+
+typedef struct {
+    PyObject_HEAD
+    Ctx main;                       /* the thread's main context */
+    Ctx *current;                   /* the running context */
+    PyThreadState *tstate;
+    int alive;                      /* cleared when the OS thread's state is torn down */
+    ShareStackObject *default_stack;
+    StackMem *helper;               /* small stack the share-stack copies run on */
+    void *altstack;                 /* signal stack for the overflow report */
+    unsigned long long switches;
+    /* Work handed across a switch, done by after_switch() on the receiving side. */
+    struct CoroutineObject *finished;
+    PyObject *release;
+    /* The copy job for the helper stack. */
+    Ctx *job_from, *job_to;
+    PyObject *job_value;
+} ThreadObject;
+
+typedef struct {
+    unsigned long long copies_out, bytes_out, copies_in, bytes_in;
+    size_t max_copy;
+} CopyStats;
+
+typedef struct CoroutineObject {
+    PyObject_HEAD
+    Ctx ctx;
+    PyStateOwn own;
+    PyObject *fn;
+    PyObject *args;
+    PyObject *kwargs;
+    PyObject *context;              /* the Context it starts in, until it starts */
+    ShareStackObject *stack;
+    ThreadObject *thread;
+    char *stack_top;                /* its (offset) top of the share stack */
+    char *save_buf;                 /* its used stack bytes while another owns the stack */
+    size_t save_cap, save_len;
+    int started;
+    CopyStats stats;
+    PyObject *weakreflist;
+} CoroutineObject;
+
+static PyTypeObject CoroutineType;
+static PyTypeObject ShareStackType;
+static PyTypeObject ThreadType;
+static PyTypeObject ThreadSentinelType;
+static PyTypeObject CoroutineStatsType;
+
+static PyObject *CoroutineError;
+static PyObject *CoroutineExit;
+
+static _Thread_local ThreadObject *tls_thread;
+
+_Noreturn void coroutine_entry(void *arg);
+
+#define HELPER_STACK_SIZE ((size_t)64 << 10)
+#define SAVE_BUF_MIN 256
+/* Stack-top offsets: up to 256 distinct 16-byte steps (Photon: keeps identical
+ * coroutines out of the same cache sets). */
+#define TOP_OFFSET_STEPS 256
+
+/* ------------------------------------------------------------------------------ */
+/* Threads                                                                        */
+
+/* Lives in the thread's dict; its deallocation tells us the OS thread is going. */
+typedef struct {
+    PyObject_HEAD
+    ThreadObject *thread;
+} ThreadSentinelObject;
+
+static void
+sentinel_dealloc(ThreadSentinelObject *self)
+{
+    ThreadObject *t = self->thread;
+    if (t != NULL) {
+        t->alive = 0;
+        if (tls_thread == t) {
+            tls_thread = NULL;
+            stackful_overflow_thread_fini(t->altstack);
+            t->altstack = NULL;
+        }
+        Py_DECREF(t);
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject ThreadSentinelType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "stackful._core._ThreadSentinel",
+    .tp_basicsize = sizeof(ThreadSentinelObject),
+    .tp_dealloc = (destructor)sentinel_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+};
+
+static void
+thread_dealloc(ThreadObject *t)
+{
+    Py_CLEAR(t->default_stack);
+    stackful_stack_free(t->helper);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+static PyTypeObject ThreadType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "stackful._core._Thread",
+    .tp_basicsize = sizeof(ThreadObject),
+    .tp_dealloc = (destructor)thread_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+};
+
+static ThreadObject *
+thread_create(void)
+{
+    PyObject *dict = PyThreadState_GetDict();
+    if (dict == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "stackful: no thread state dict");
+        return NULL;
+    }
+    ThreadObject *t = PyObject_New(ThreadObject, &ThreadType);
+    if (t == NULL)
+        return NULL;
+    memset((char *)t + sizeof(PyObject), 0, sizeof(ThreadObject) - sizeof(PyObject));
+    t->main.state = STATE_RUNNING;
+    t->current = &t->main;
+    t->tstate = PyThreadState_Get();
+    t->alive = 1;
+    ThreadSentinelObject *sentinel = PyObject_New(ThreadSentinelObject, &ThreadSentinelType);
+    if (sentinel == NULL) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    sentinel->thread = (ThreadObject *)Py_NewRef(t);
+    int rc = PyDict_SetItemString(dict, "stackful._core.thread", (PyObject *)sentinel);
+    Py_DECREF(sentinel);
+    if (rc < 0) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    /* The helper stack exists from the start, so that a finishing coroutine can always
+     * hand its share stack back. */
+    t->helper = stackful_stack_new(HELPER_STACK_SIZE, 1);
+    if (t->helper == NULL) {
+        PyDict_DelItemString(dict, "stackful._core.thread");
+        PyErr_NoMemory();
+        return NULL;
+    }
+    t->altstack = stackful_overflow_thread_init();
+    tls_thread = t;
+    /* The thread dict keeps it alive (through the sentinel) as long as the thread. */
+    Py_DECREF(t);
+    return t;
+}
+
+static inline ThreadObject *
+thread_get(void)
+{
+    ThreadObject *t = tls_thread;
+    return t != NULL ? t : thread_create();
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Share-stack bytes                                                              */
+
+static int
+save_buf_reserve(CoroutineObject *co, size_t need)
+{
+    if (co->save_cap >= need)
+        return 0;
+    size_t cap = co->save_cap ? co->save_cap : SAVE_BUF_MIN;
+    while (cap < need)
+        cap *= 2;
+    char *buf = PyMem_RawRealloc(co->save_buf, cap);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    co->save_buf = buf;
+    co->save_cap = cap;
+    return 0;
+}
+
+/* Copy the used part of co's stack (its saved sp up to its top) out. The buffer was
+ * reserved before the switch started. */
+static void
+stack_save(CoroutineObject *co)
+{
+    size_t len = (size_t)(co->stack_top - (char *)co->ctx.sp);
+    if (len > co->save_cap)
+        Py_FatalError("stackful: save buffer not reserved before a switch");
+    memcpy(co->save_buf, co->ctx.sp, len);
+    co->save_len = len;
+    co->stats.copies_out++;
+    co->stats.bytes_out += len;
+    if (len > co->stats.max_copy)
+        co->stats.max_copy = len;
+}
+
+/* Put co's bytes back on its share stack, or build its first frame there. */
+static void
+stack_restore(CoroutineObject *co)
+{
+    if (co->ctx.sp == NULL) {
+        co->ctx.sp = stackful_init_context(co->stack_top, coroutine_entry);
+        return;
+    }
+    memcpy(co->ctx.sp, co->save_buf, co->save_len);
+    co->stats.copies_in++;
+    co->stats.bytes_in += co->save_len;
+    if (co->save_len > co->stats.max_copy)
+        co->stats.max_copy = co->save_len;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* The choke point                                                                */
+
+static PyObject *after_switch(ThreadObject *t, PyObject *value);
+
+/* Runs on the thread's helper stack when the running coroutine hands its own share
+ * stack to another coroutine: the bytes can't be copied over the stack we run on. */
+static void
+helper_entry(void *arg)
+{
+    ThreadObject *t = arg;
+    Ctx *from = t->job_from, *to = t->job_to;
+    /* The thread state is switched here, around the copies: restoring it writes into
+     * the incoming context's cframe, which is on its stack, so only once its bytes are
+     * back; saving reads the outgoing one's, so before they are overwritten. */
+    pystate_save(&from->py, t->tstate);
+    if (from->state != STATE_DEAD)
+        stack_save(from->co);
+    stack_restore(to->co);
+    to->co->stack->mem->owner = to->co;
+    to->co->stack->owner_changes++;
+    pystate_restore(&to->py, t->tstate);
+    void *discard;
+    stackful_swap(t->job_value, &discard, to->sp);
+    stackful_entry_returned();
+}
+
+/* Get what a switch to `to` will need (a large enough save buffer for the coroutine
+ * whose bytes it copies out), before anything changes: the switch itself can't fail.
+ * Returns -1 with MemoryError set. */
+static int
+switch_reserve(ThreadObject *t, Ctx *to)
+{
+    CoroutineObject *co = to->co;
+    if (co == NULL)
+        return 0;
+    CoroutineObject *owner = co->stack->mem->owner;
+    if (owner == NULL || owner == co || owner->ctx.state == STATE_DEAD)
+        return 0;
+    if (&owner->ctx == t->current) {
+        /* Its sp is not known until it switches: measure from here, with room for
+         * the frames between here and the swap. */
+        char here;
+        return save_buf_reserve(owner, (size_t)(owner->stack_top - &here) + 1024);
+    }
+    return save_buf_reserve(owner, (size_t)(owner->stack_top - (char *)owner->ctx.sp));
+}
+
+/* Transfer control from the running context to `to`. The caller has reserved
+ * (switch_reserve) and has already set the states and chain links. `value` is an
+ * owned reference handed to `to`, or NULL with an exception set, which `to` then
+ * raises. Returns what is handed to this context when it next runs. */
+static PyObject *
+switch_to(ThreadObject *t, Ctx *to, PyObject *value)
+{
+    Ctx *from = t->current;
+    CoroutineObject *co = to->co;
+    int via_helper = 0;
+    if (co != NULL) {
+        StackMem *mem = co->stack->mem;
+        CoroutineObject *owner = mem->owner;
+        if (owner != co) {
+            if (owner != NULL && &owner->ctx == from) {
+                /* We run on the stack we must hand over: copy from the helper. */
+                via_helper = 1;
+            }
+            else {
+                if (owner != NULL)
+                    stack_save(owner);
+                stack_restore(co);
+                mem->owner = co;
+                co->stack->owner_changes++;
+            }
+        }
+    }
+    t->current = to;
+    t->switches++;
+    if (via_helper) {
+        t->job_from = from;
+        t->job_to = to;
+        t->job_value = value;
+        void *helper_sp = stackful_init_context(t->helper->hi, helper_entry);
+        return after_switch(t, stackful_swap(t, &from->sp, helper_sp));
+    }
+    pystate_save(&from->py, t->tstate);
+    pystate_restore(&to->py, t->tstate);
+    return after_switch(t, stackful_swap(value, &from->sp, to->sp));
+}
+
+static void release_finished(CoroutineObject *co, PyObject **refs);
+
+/* First thing in a context that was just switched to: finish the work the switch
+ * handed over. Fields are taken before any Python code can run (which could switch
+ * and hand over new work). */
+static PyObject *
+after_switch(ThreadObject *t, PyObject *value)
+{
+    CoroutineObject *finished = t->finished;
+    PyObject *release = t->release;
+    if (finished == NULL && release == NULL)
+        return value;
+    t->finished = NULL;
+    t->release = NULL;
+    PyObject *refs[2] = {NULL, NULL};
+    if (finished != NULL)
+        release_finished(finished, refs);
+    Py_XDECREF(refs[0]);
+    Py_XDECREF(refs[1]);
+    Py_XDECREF(release);
+    return value;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Coroutine life cycle                                                           */
+
+static void
+release_stack(CoroutineObject *co)
+{
+    if (co->stack != NULL && co->stack->mem->owner == co)
+        co->stack->mem->owner = NULL;
+    PyMem_RawFree(co->save_buf);
+    co->save_buf = NULL;
+    co->save_cap = co->save_len = 0;
+}
+
+/* A finished coroutine's resources, freed on the other side of its last switch (it
+ * can't free the stack it runs on). C-only work here; refs are returned. */
+static void
+release_finished(CoroutineObject *co, PyObject **refs)
+{
+    pystate_release_finished(&co->ctx.py, &co->own, refs);
+    release_stack(co);
+}
+
+/* The bottom of every coroutine's C stack. Never returns: the last switch away from a
+ * finished coroutine never comes back. */
+_Noreturn void
+coroutine_entry(void *arg)
+{
+    ThreadObject *t = tls_thread;
+    PyObject *value = after_switch(t, (PyObject *)arg);
+    CoroutineObject *co = t->current->co;
+    PyObject *result;
+    if (value == NULL) {
+        result = NULL;    /* thrown into before it ran a line: not reachable today */
+    }
+    else {
+        Py_DECREF(value);     /* None: the first resume's value */
+        PyObject *args = co->args, *kwargs = co->kwargs;
+        co->args = NULL;
+        co->kwargs = NULL;
+        result = PyObject_Call(co->fn, args, kwargs);
+        Py_DECREF(args);
+        Py_XDECREF(kwargs);
+    }
+    Ctx *to = co->ctx.resumer;
+    co->ctx.state = STATE_DEAD;
+    co->ctx.resumer = NULL;
+    to->state = STATE_RUNNING;
+    t->finished = co;
+    t->release = (PyObject *)co;    /* the chain's reference */
+    if (switch_reserve(t, to) < 0)
+        Py_FatalError("stackful: out of memory while a coroutine finished");
+    switch_to(t, to, result);
+    Py_FatalError("stackful: a finished coroutine was resumed");
+}
+
+static int
+check_max_args(const char *name, Py_ssize_t nargs, Py_ssize_t max)
+{
+    if (nargs <= max)
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd argument%s (%zd given)", name,
+                 max, max == 1 ? "" : "s", nargs);
+    return -1;
+}
+
+static int
+check_thread(CoroutineObject *co, ThreadObject **tp)
+{
+    ThreadObject *t = tls_thread;
+    if (t == NULL || co->thread != t) {
+        PyErr_SetString(CoroutineError, "cannot resume a coroutine of another thread");
+        return -1;
+    }
+    *tp = t;
+    return 0;
+}
+
+static int
+check_resumable(CoroutineObject *co)
+{
+    switch (co->ctx.state) {
+    case STATE_SUSPENDED:
+        return 0;
+    case STATE_DEAD:
+        PyErr_SetString(CoroutineError, "cannot resume dead coroutine");
+        return -1;
+    default:
+        PyErr_SetString(CoroutineError, "cannot resume non-suspended coroutine");
+        return -1;
+    }
+}
+
+/* Give an unstarted coroutine its CPython start state. */
+static int
+prepare_start(CoroutineObject *co)
+{
+    if (co->started)
+        return 0;
+    if (pystate_init_coroutine(&co->ctx.py, &co->own, co->context) < 0)
+        return -1;
+    co->context = NULL;        /* moved into the saved state */
+    co->started = 1;
+    return 0;
+}
+
+/* Make `co` (suspended, of this thread) the running context, with `resumer` as the
+ * context its suspend() returns to; the current context becomes `from_state`.
+ * `value`: owned, or NULL with an exception set. */
+static PyObject *
+enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state,
+      PyObject *release, PyObject *value)
+{
+    if (prepare_start(co) < 0 || switch_reserve(t, &co->ctx) < 0) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    Ctx *from = t->current;
+    Py_INCREF(co);                          /* it joins the chain */
+    co->ctx.resumer = resumer;
+    co->ctx.state = STATE_RUNNING;
+    from->state = from_state;
+    if (from_state == STATE_SUSPENDED)
+        from->resumer = NULL;
+    t->release = release;
+    return switch_to(t, &co->ctx, value);
+}
+
+static PyObject *
+resume_with(CoroutineObject *co, PyObject *value /* owned or NULL+exc */)
+{
+    ThreadObject *t;
+    if (check_thread(co, &t) < 0 || check_resumable(co) < 0) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    return enter(t, co, t->current, STATE_NORMAL, NULL, value);
+}
+
+static void
+mark_dead_unstarted(CoroutineObject *co)
+{
+    co->ctx.state = STATE_DEAD;
+    Py_CLEAR(co->args);
+    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->context);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Coroutine methods                                                              */
+
+static PyObject *
+Coroutine_resume(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_max_args("resume", nargs, 1) < 0)
+        return NULL;
+    PyObject *value = nargs ? args[0] : Py_None;
+    if (!co->started && value != Py_None && co->ctx.state == STATE_SUSPENDED) {
+        PyErr_SetString(PyExc_TypeError,
+                        "can't send non-None value to a just-started coroutine");
+        return NULL;
+    }
+    return resume_with(co, Py_NewRef(value));
+}
+
+/* The exception instance for throw(): a class is instantiated, an instance used. */
+static PyObject *
+make_exception(PyObject *exc)
+{
+    if (PyExceptionClass_Check(exc))
+        return PyObject_CallNoArgs(exc);
+    if (PyExceptionInstance_Check(exc))
+        return Py_NewRef(exc);
+    PyErr_Format(PyExc_TypeError,
+                 "exceptions must be classes or instances deriving from BaseException, "
+                 "not %.200s", Py_TYPE(exc)->tp_name);
+    return NULL;
+}
+
+static PyObject *
+throw_into(CoroutineObject *co, PyObject *exc_instance /* owned */)
+{
+    if (co->ctx.state == STATE_SUSPENDED && !co->started) {
+        /* Like a generator: it never runs, the exception is raised right here. */
+        ThreadObject *t;
+        if (check_thread(co, &t) < 0) {
+            Py_DECREF(exc_instance);
+            return NULL;
+        }
+        mark_dead_unstarted(co);
+        PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
+        Py_DECREF(exc_instance);
+        return NULL;
+    }
+    ThreadObject *t;
+    if (check_thread(co, &t) < 0 || check_resumable(co) < 0) {
+        Py_DECREF(exc_instance);
+        return NULL;
+    }
+    PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
+    Py_DECREF(exc_instance);
+    return enter(t, co, t->current, STATE_NORMAL, NULL, NULL);
+}
+
+static PyObject *
+Coroutine_throw(CoroutineObject *co, PyObject *exc)
+{
+    PyObject *instance = make_exception(exc);
+    if (instance == NULL)
+        return NULL;
+    return throw_into(co, instance);
+}
+
+static PyObject *
+coroutine_close(CoroutineObject *co)
+{
+    if (co->ctx.state == STATE_DEAD)
+        Py_RETURN_NONE;
+    if (co->ctx.state == STATE_SUSPENDED && !co->started) {
+        mark_dead_unstarted(co);
+        Py_RETURN_NONE;
+    }
+    if (co->ctx.state != STATE_SUSPENDED) {
+        PyErr_Format(CoroutineError, "cannot close a %s coroutine",
+                     state_names[co->ctx.state]);
+        return NULL;
+    }
+    PyObject *exc = PyObject_CallNoArgs(CoroutineExit);
+    if (exc == NULL)
+        return NULL;
+    PyObject *result = throw_into(co, exc);
+    if (result != NULL) {
+        Py_DECREF(result);
+        if (co->ctx.state != STATE_DEAD) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "coroutine ignored CoroutineExit (it suspended again "
+                            "instead of finishing)");
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (PyErr_ExceptionMatches(CoroutineExit)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return NULL;
+}
+
+static PyObject *
+Coroutine_close(CoroutineObject *co, PyObject *Py_UNUSED(ignored))
+{
+    return coroutine_close(co);
+}
+
+static PyObject *
+Coroutine_get_status(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    return PyUnicode_FromString(state_names[co->ctx.state]);
+}
+
+static PyObject *
+Coroutine_get_frame(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    if (co->ctx.state != STATE_SUSPENDED || !co->started)
+        Py_RETURN_NONE;
+    PyObject *frame = pystate_frame_object(&co->ctx.py, PyThreadState_Get());
+    if (frame == NULL && !PyErr_Occurred())
+        Py_RETURN_NONE;
+    return frame;
+}
+
+static PyObject *
+Coroutine_get_stats(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    PyObject *stats = PyStructSequence_New(&CoroutineStatsType);
+    if (stats == NULL)
+        return NULL;
+    unsigned long long values[] = {
+        co->stats.copies_out, co->stats.bytes_out, co->stats.copies_in,
+        co->stats.bytes_in, co->stats.max_copy, co->save_cap, co->save_len,
+    };
+    for (Py_ssize_t i = 0; i < (Py_ssize_t)(sizeof values / sizeof values[0]); i++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(values[i]);
+        if (v == NULL) {
+            Py_DECREF(stats);
+            return NULL;
+        }
+        PyStructSequence_SET_ITEM(stats, i, v);
+    }
+    return stats;
+}
+
+static PyObject *
+Coroutine_get_function(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(co->fn);
+}
+
+static PyObject *
+Coroutine_get_stack(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    if (co->stack == NULL)
+        Py_RETURN_NONE;
+    return Py_NewRef((PyObject *)co->stack);
+}
+
+static PyObject *
+Coroutine_repr(CoroutineObject *co)
+{
+    PyObject *name = PyObject_GetAttrString(co->fn, "__qualname__");
+    if (name == NULL) {
+        PyErr_Clear();
+        name = PyObject_Repr(co->fn);
+        if (name == NULL)
+            return NULL;
+    }
+    PyObject *r = PyUnicode_FromFormat("<%s %S %s at %p>", Py_TYPE(co)->tp_name, name,
+                                       state_names[co->ctx.state], co);
+    Py_DECREF(name);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Coroutine object protocol                                                      */
+
+static ShareStackObject *sharestack_create(PyTypeObject *type, size_t usable, int guard);
+
+static ShareStackObject *
+default_stack(ThreadObject *t)
+{
+    if (t->default_stack == NULL)
+        t->default_stack = sharestack_create(&ShareStackType, STACKFUL_DEFAULT_STACK_SIZE, 1);
+    return t->default_stack;
+}
+
+static PyObject *
+Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Coroutine() missing required argument 'fn' (pos 1)");
+        return NULL;
+    }
+    PyObject *fn = PyTuple_GET_ITEM(args, 0);
+    if (!PyCallable_Check(fn)) {
+        PyErr_Format(PyExc_TypeError, "Coroutine() argument 'fn' must be callable, not %.200s",
+                     Py_TYPE(fn)->tp_name);
+        return NULL;
+    }
+    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        kwargs = PyDict_Copy(kwds);
+        if (kwargs == NULL)
+            return NULL;
+        stack = PyDict_GetItemString(kwargs, "stack");
+        context = PyDict_GetItemString(kwargs, "context");
+        Py_XINCREF(stack);
+        Py_XINCREF(context);
+        if ((stack && PyDict_DelItemString(kwargs, "stack") < 0) ||
+            (context && PyDict_DelItemString(kwargs, "context") < 0))
+            goto error;
+        if (PyDict_GET_SIZE(kwargs) == 0)
+            Py_CLEAR(kwargs);
+    }
+    if (stack == Py_None)
+        Py_CLEAR(stack);
+    if (context == Py_None)
+        Py_CLEAR(context);
+    if (stack != NULL && !PyObject_TypeCheck(stack, &ShareStackType)) {
+        PyErr_Format(PyExc_TypeError,
+                     "Coroutine() argument 'stack' must be a ShareStack or None, not %.200s",
+                     Py_TYPE(stack)->tp_name);
+        goto error;
+    }
+    if (context != NULL && !PyContext_CheckExact(context)) {
+        PyErr_Format(PyExc_TypeError,
+                     "Coroutine() argument 'context' must be a contextvars.Context or None, "
+                     "not %.200s", Py_TYPE(context)->tp_name);
+        goto error;
+    }
+    ThreadObject *t = thread_get();
+    if (t == NULL)
+        goto error;
+    if (stack == NULL) {
+        ShareStackObject *dflt = default_stack(t);
+        if (dflt == NULL)
+            goto error;
+        stack = Py_NewRef((PyObject *)dflt);
+    }
+    if (context == NULL) {
+        context = PyContext_CopyCurrent();
+        if (context == NULL)
+            goto error;
+    }
+    CoroutineObject *co = (CoroutineObject *)type->tp_alloc(type, 0);
+    if (co == NULL)
+        goto error;
+    co->ctx.co = co;
+    co->ctx.state = STATE_SUSPENDED;
+    co->fn = Py_NewRef(fn);
+    co->args = PyTuple_GetSlice(args, 1, nargs);
+    if (co->args == NULL) {
+        Py_DECREF(co);
+        goto error;
+    }
+    co->kwargs = kwargs;
+    co->context = context;
+    co->stack = (ShareStackObject *)stack;
+    co->thread = (ThreadObject *)Py_NewRef(t);
+    StackMem *mem = co->stack->mem;
+    size_t size = (size_t)(mem->hi - mem->lo);
+    size_t steps = size / 16 / 16;   /* never offset by more than 1/16 of the stack */
+    if (steps > TOP_OFFSET_STEPS)
+        steps = TOP_OFFSET_STEPS;
+    size_t offset = steps ? (co->stack->top_counter++ % steps) * 16 : 0;
+    co->stack_top = mem->hi - offset;
+    return (PyObject *)co;
+
+error:
+    Py_XDECREF(kwargs);
+    Py_XDECREF(stack);
+    Py_XDECREF(context);
+    return NULL;
+}
+
+static int
+Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg)
+{
+    Py_VISIT(co->fn);
+    Py_VISIT(co->args);
+    Py_VISIT(co->kwargs);
+    Py_VISIT(co->context);
+    /* Only a suspended coroutine's frames are frozen; a running or normal one is on
+     * its thread's chain, which holds it. */
+    if (co->ctx.state == STATE_SUSPENDED && co->started)
+        return pystate_traverse(&co->ctx.py, &co->own, visit, arg);
+    return 0;
+}
+
+static int
+Coroutine_clear(CoroutineObject *co)
+{
+    /* A started, suspended coroutine's references are in its frames and C stack:
+     * only closing it (the finalizer) can release them. */
+    if (co->ctx.state == STATE_SUSPENDED && co->started)
+        return 0;
+    Py_CLEAR(co->args);
+    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->context);
+    return 0;
+}
+
+static int
+can_run_here(CoroutineObject *co)
+{
+    return co->thread == tls_thread && co->thread->alive && !_Py_IsFinalizing();
+}
+
+static void
+Coroutine_finalize(CoroutineObject *co)
+{
+    if (co->ctx.state != STATE_SUSPENDED || !co->started || !can_run_here(co))
+        return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *res = coroutine_close(co);
+    if (res == NULL)
+        PyErr_WriteUnraisable((PyObject *)co);
+    else
+        Py_DECREF(res);
+    PyErr_Restore(type, value, tb);
+}
+
+static void
+Coroutine_dealloc(CoroutineObject *co)
+{
+    if (PyObject_CallFinalizerFromDealloc((PyObject *)co) < 0)
+        return;   /* resurrected */
+    PyObject_GC_UnTrack(co);
+    if (co->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)co);
+    if (co->ctx.state == STATE_SUSPENDED && co->started) {
+        /* It could not be closed (another thread's, its thread is gone, the
+         * interpreter is shutting down, or it refused to finish). Its frames and
+         * what its C stack references are leaked, never freed under it: frame objects
+         * may still point into its frame chunk. */
+        if (!_Py_IsFinalizing()) {
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            if (PyErr_WarnFormat(PyExc_ResourceWarning, 1,
+                                 "stackful: a suspended coroutine of %s was freed "
+                                 "without being closed; its frames are leaked",
+                                 co->thread == tls_thread ? "this thread"
+                                                          : "another thread") < 0)
+                PyErr_WriteUnraisable((PyObject *)co);
+            PyErr_Restore(type, value, tb);
+        }
+        release_stack(co);
+    }
+    else if (co->started && co->ctx.state != STATE_DEAD) {
+        Py_FatalError("stackful: a running coroutine was freed");
+    }
+    else {
+        release_stack(co);
+    }
+    Py_CLEAR(co->fn);
+    Py_CLEAR(co->args);
+    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->context);
+    Py_CLEAR(co->stack);
+    Py_CLEAR(co->thread);
+    Py_TYPE(co)->tp_free((PyObject *)co);
+}
+
+static PyMethodDef Coroutine_methods[] = {
+    {"resume", (PyCFunction)(void (*)(void))Coroutine_resume, METH_FASTCALL,
+     "resume(value=None, /)\n--\n\n"
+     "Run the coroutine until it suspends or finishes. Returns the value passed to\n"
+     "suspend(), or the function's return value. An exception escaping the function\n"
+     "propagates from here and the coroutine is dead. The first resume must pass None."},
+    {"throw", (PyCFunction)Coroutine_throw, METH_O,
+     "throw(exc, /)\n--\n\n"
+     "Raise exc (a class or an instance) at the suspension point and run until the\n"
+     "next suspend or the end; returns like resume()."},
+    {"close", (PyCFunction)Coroutine_close, METH_NOARGS,
+     "close()\n--\n\n"
+     "Raise CoroutineExit at the suspension point so that finally blocks run. Raises\n"
+     "RuntimeError if the coroutine suspends again instead of finishing. Closing an\n"
+     "unstarted or dead coroutine just marks it dead."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Coroutine_getset[] = {
+    {"status", (getter)Coroutine_get_status, NULL,
+     "'suspended' (not started, or suspended), 'running', 'normal' (it resumed a\n"
+     "coroutine that is running) or 'dead'.", NULL},
+    {"frame", (getter)Coroutine_get_frame, NULL,
+     "The top Python frame of a suspended coroutine; None if it is unstarted,\n"
+     "running, normal or dead.", NULL},
+    {"stats", (getter)Coroutine_get_stats, NULL,
+     "Share-stack copy statistics (CoroutineStats).", NULL},
+    {"function", (getter)Coroutine_get_function, NULL,
+     "The function the coroutine runs.", NULL},
+    {"stack", (getter)Coroutine_get_stack, NULL,
+     "The ShareStack the coroutine executes on.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject CoroutineType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "stackful.Coroutine",
+    .tp_basicsize = sizeof(CoroutineObject),
+    .tp_dealloc = (destructor)Coroutine_dealloc,
+    .tp_repr = (reprfunc)Coroutine_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Coroutine(fn, /, *args, stack=None, context=None, **kwargs)\n--\n\n"
+              "A stackful coroutine that will run fn(*args, **kwargs) when first resumed.\n"
+              "stack: the ShareStack to execute on (None: this thread's default share\n"
+              "stack). context: the contextvars.Context to run in (None: a copy of the\n"
+              "creator's current context).",
+    .tp_traverse = (traverseproc)Coroutine_traverse,
+    .tp_clear = (inquiry)Coroutine_clear,
+    .tp_weaklistoffset = offsetof(CoroutineObject, weakreflist),
+    .tp_methods = Coroutine_methods,
+    .tp_getset = Coroutine_getset,
+    .tp_new = Coroutine_new,
+    .tp_finalize = (destructor)Coroutine_finalize,
+};
+
+static PyStructSequence_Field CoroutineStats_fields[] = {
+    {"copies_out", "times its used stack was copied out to its save buffer"},
+    {"bytes_out", "bytes copied out in all"},
+    {"copies_in", "times its saved bytes were copied back onto the share stack"},
+    {"bytes_in", "bytes copied back in all"},
+    {"max_copy", "the largest single copy, in bytes"},
+    {"save_buffer_size", "bytes allocated for its save buffer"},
+    {"saved_bytes", "bytes held in its save buffer now"},
+    {NULL, NULL},
+};
+
+static PyStructSequence_Desc CoroutineStats_desc = {
+    "stackful.CoroutineStats",
+    "Share-stack statistics of one coroutine (libaco's save-stack statistics).",
+    CoroutineStats_fields,
+    7,
+};
+
+/* ------------------------------------------------------------------------------ */
+/* ShareStack                                                                     */
+
+static ShareStackObject *
+sharestack_create(PyTypeObject *type, size_t usable, int guard)
+{
+    ShareStackObject *s = (ShareStackObject *)type->tp_alloc(type, 0);
+    if (s == NULL)
+        return NULL;
+    s->mem = stackful_stack_new(usable, guard);
+    if (s->mem == NULL) {
+        int err = errno;
+        Py_DECREF(s);
+        if (err == ENOMEM)
+            PyErr_Format(PyExc_MemoryError, "cannot map a stack of %zu bytes", usable);
+        else
+            PyErr_SetFromErrno(PyExc_OSError);
+        return NULL;
+    }
+    return s;
+}
+
+static PyObject *
+ShareStack_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"size", "guard_page", NULL};
+    PyObject *size_obj = NULL;
+    int guard = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$p:ShareStack", kwlist, &size_obj,
+                                     &guard))
+        return NULL;
+    Py_ssize_t size = 0;
+    if (size_obj != NULL) {
+        if (!PyLong_Check(size_obj)) {
+            PyErr_Format(PyExc_TypeError, "ShareStack() size must be an int, not %.200s",
+                         Py_TYPE(size_obj)->tp_name);
+            return NULL;
+        }
+        size = PyLong_AsSsize_t(size_obj);
+        if (size == -1 && PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+                PyErr_Clear();
+                PyErr_SetString(PyExc_ValueError, "ShareStack() size is too large");
+            }
+            return NULL;
+        }
+    }
+    if (size < 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "ShareStack() size must be >= 0 (0 means the default), not %zd", size);
+        return NULL;
+    }
+    size_t usable = stackful_stack_usable_size((size_t)size);
+    if (usable == 0) {
+        PyErr_SetString(PyExc_ValueError, "ShareStack() size is too large");
+        return NULL;
+    }
+    return (PyObject *)sharestack_create(type, usable, guard);
+}
+
+static void
+ShareStack_dealloc(ShareStackObject *s)
+{
+    stackful_stack_free(s->mem);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+static PyObject *
+ShareStack_get_size(ShareStackObject *s, void *Py_UNUSED(closure))
+{
+    return PyLong_FromSize_t((size_t)(s->mem->hi - s->mem->lo));
+}
+
+static PyObject *
+ShareStack_get_guard_page(ShareStackObject *s, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(s->mem->guard);
+}
+
+static PyObject *
+ShareStack_get_owner_changes(ShareStackObject *s, void *Py_UNUSED(closure))
+{
+    return PyLong_FromUnsignedLongLong(s->owner_changes);
+}
+
+static PyObject *
+ShareStack_repr(ShareStackObject *s)
+{
+    return PyUnicode_FromFormat("<stackful.ShareStack size=%zu guard_page=%s at %p>",
+                                (size_t)(s->mem->hi - s->mem->lo),
+                                s->mem->guard ? "True" : "False", s);
+}
+
+static PyGetSetDef ShareStack_getset[] = {
+    {"size", (getter)ShareStack_get_size, NULL, "Usable size in bytes.", NULL},
+    {"guard_page", (getter)ShareStack_get_guard_page, NULL,
+     "Whether a PROT_NONE guard page sits below the stack.", NULL},
+    {"owner_changes", (getter)ShareStack_get_owner_changes, NULL,
+     "How many times a different coroutine took the stack (each costs a copy in).",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject ShareStackType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "stackful.ShareStack",
+    .tp_basicsize = sizeof(ShareStackObject),
+    .tp_dealloc = (destructor)ShareStack_dealloc,
+    .tp_repr = (reprfunc)ShareStack_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "ShareStack(size=0, *, guard_page=True)\n--\n\n"
+              "A C stack that coroutines execute on. 0 means the default size (2 MiB);\n"
+              "otherwise the usable size is at least 4096 and at least `size`, rounded up\n"
+              "to a page multiple. A coroutine that is the only user of its ShareStack\n"
+              "never copies; coroutines sharing one copy their used bytes in and out when\n"
+              "they take turns.",
+    .tp_getset = ShareStack_getset,
+    .tp_new = ShareStack_new,
+};
+
+/* ------------------------------------------------------------------------------ */
+/* Module functions                                                               */
+
+static PyObject *
+mod_suspend(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_max_args("suspend", nargs, 1) < 0)
+        return NULL;
+    ThreadObject *t = tls_thread;
+    if (t == NULL || t->current == &t->main) {
+        PyErr_SetString(CoroutineError, "cannot suspend outside a coroutine");
+        return NULL;
+    }
+    Ctx *cur = t->current;
+    Ctx *to = cur->resumer;
+    if (switch_reserve(t, to) < 0)
+        return NULL;
+    cur->state = STATE_SUSPENDED;
+    cur->resumer = NULL;
+    to->state = STATE_RUNNING;
+    t->release = (PyObject *)cur->co;   /* the chain's reference */
+    PyObject *value = nargs ? args[0] : Py_None;
+    return switch_to(t, to, Py_NewRef(value));
+}
+
+static PyObject *
+mod_current(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    ThreadObject *t = tls_thread;
+    if (t == NULL || t->current->co == NULL)
+        Py_RETURN_NONE;
+    return Py_NewRef((PyObject *)t->current->co);
+}
+
+static PyObject *
+mod_in_coroutine(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    ThreadObject *t = tls_thread;
+    return PyBool_FromLong(t != NULL && t->current->co != NULL);
+}
+
+static PyObject *
+mod_transfer(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"target", "value", "throw", NULL};
+    PyObject *target, *value = Py_None, *exc = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O$O:transfer", kwlist, &CoroutineType,
+                                     &target, &value, &exc))
+        return NULL;
+    CoroutineObject *co = (CoroutineObject *)target;
+    ThreadObject *t;
+    if (check_thread(co, &t) < 0)
+        return NULL;
+    if (co->ctx.state != STATE_SUSPENDED) {
+        PyErr_Format(CoroutineError, "cannot transfer to a %s coroutine",
+                     state_names[co->ctx.state]);
+        return NULL;
+    }
+    if (exc == Py_None)
+        exc = NULL;
+    if (exc != NULL && value != Py_None) {
+        PyErr_SetString(PyExc_TypeError, "transfer() takes a value or throw=, not both");
+        return NULL;
+    }
+    if (!co->started && exc == NULL && value != Py_None) {
+        PyErr_SetString(PyExc_TypeError,
+                        "can't send non-None value to a just-started coroutine");
+        return NULL;
+    }
+    PyObject *instance = NULL;
+    if (exc != NULL) {
+        instance = make_exception(exc);
+        if (instance == NULL)
+            return NULL;
+        if (!co->started) {
+            mark_dead_unstarted(co);
+            PyErr_SetObject((PyObject *)Py_TYPE(instance), instance);
+            Py_DECREF(instance);
+            return NULL;
+        }
+    }
+    Ctx *cur = t->current;
+    if (instance != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(instance), instance);
+        Py_DECREF(instance);
+    }
+    PyObject *sent = instance != NULL ? NULL : Py_NewRef(value);
+    if (cur->co == NULL) {
+        /* The main context has no resumer to hand on: it waits, as in resume(). */
+        return enter(t, co, cur, STATE_NORMAL, NULL, sent);
+    }
+    /* The target takes the current coroutine's place on the chain. */
+    return enter(t, co, cur->resumer, STATE_SUSPENDED, (PyObject *)cur->co, sent);
+}
+
+static PyObject *
+mod_switch_count(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    ThreadObject *t = tls_thread;
+    return PyLong_FromUnsignedLongLong(t ? t->switches : 0);
+}
+
+static PyObject *
+mod_pool_info(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    return Py_BuildValue("{s:n,s:n}", "stacks", (Py_ssize_t)stackful_stack_pool_count(),
+                         "frame_chunks", (Py_ssize_t)chunk_pool_count);
+}
+
+static PyMethodDef module_methods[] = {
+    {"suspend", (PyCFunction)(void (*)(void))mod_suspend, METH_FASTCALL,
+     "suspend(value=None, /)\n--\n\n"
+     "Suspend the running coroutine, returning control (and value) to the context\n"
+     "that resumed it. Returns the value passed to the next resume()."},
+    {"current", (PyCFunction)mod_current, METH_NOARGS,
+     "current()\n--\n\nThe running Coroutine, or None in a thread's main context."},
+    {"in_coroutine", (PyCFunction)mod_in_coroutine, METH_NOARGS,
+     "in_coroutine()\n--\n\nWhether the caller runs inside a coroutine."},
+    {"transfer", (PyCFunction)(void (*)(void))mod_transfer, METH_VARARGS | METH_KEYWORDS,
+     "transfer(target, value=None, *, throw=None)\n--\n\n"
+     "Switch directly to the suspended coroutine target (symmetric transfer)."},
+    {"switch_count", (PyCFunction)mod_switch_count, METH_NOARGS,
+     "switch_count()\n--\n\nContext switches made by this thread so far."},
+    {"pool_info", (PyCFunction)mod_pool_info, METH_NOARGS,
+     "pool_info()\n--\n\nSizes of the pools of free stacks and frame chunks."},
+    {NULL, NULL, 0, NULL},
+};
+
+/* For the overflow report: the coroutine's function name, read without allocating. */
+static size_t
+describe_owner(void *owner, char *buf, size_t size)
+{
+    CoroutineObject *co = owner;
+    const char *name = "<callable>";
+    size_t len = strlen(name);
+    if (co->fn != NULL && PyFunction_Check(co->fn)) {
+        PyObject *qualname = ((PyFunctionObject *)co->fn)->func_qualname;
+        if (qualname != NULL && PyUnicode_Check(qualname) && PyUnicode_IS_COMPACT_ASCII(qualname)) {
+            name = (const char *)PyUnicode_DATA(qualname);
+            len = (size_t)PyUnicode_GET_LENGTH(qualname);
+        }
+    }
+    if (len > size)
+        len = size;
+    memcpy(buf, name, len);
+    return len;
+}
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "stackful._core",
+    .m_doc = "The native core of stackful: stackful coroutines for CPython.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    if (PyType_Ready(&CoroutineType) < 0 || PyType_Ready(&ShareStackType) < 0 ||
+        PyType_Ready(&ThreadType) < 0 || PyType_Ready(&ThreadSentinelType) < 0)
+        return NULL;
+    if (CoroutineStatsType.tp_name == NULL &&
+        PyStructSequence_InitType2(&CoroutineStatsType, &CoroutineStats_desc) < 0)
+        return NULL;
+    if (stackful_overflow_install(describe_owner) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    PyObject *m = PyModule_Create(&module_def);
+    if (m == NULL)
+        return NULL;
+    CoroutineError = PyErr_NewExceptionWithDoc(
+        "stackful.CoroutineError",
+        "A coroutine operation that is not possible in the coroutine's state.",
+        PyExc_RuntimeError, NULL);
+    CoroutineExit = PyErr_NewExceptionWithDoc(
+        "stackful.CoroutineExit",
+        "Raised inside a coroutine by close(), so that its finally blocks run.",
+        PyExc_BaseException, NULL);
+    if (CoroutineError == NULL || CoroutineExit == NULL ||
+        PyModule_AddObjectRef(m, "CoroutineError", CoroutineError) < 0 ||
+        PyModule_AddObjectRef(m, "CoroutineExit", CoroutineExit) < 0 ||
+        PyModule_AddObjectRef(m, "Coroutine", (PyObject *)&CoroutineType) < 0 ||
+        PyModule_AddObjectRef(m, "ShareStack", (PyObject *)&ShareStackType) < 0 ||
+        PyModule_AddObjectRef(m, "CoroutineStats", (PyObject *)&CoroutineStatsType) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE", STACKFUL_DEFAULT_STACK_SIZE) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

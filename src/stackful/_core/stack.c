@@ -1,0 +1,135 @@
+/* stack.c -- see stack.h for the principles. */
+#define _GNU_SOURCE
+#include "stack.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static size_t page_size;
+static StackMem *registry;            /* live mappings, in use or pooled */
+static StackMem *pool[STACKFUL_STACK_POOL_MAX];
+static size_t pool_count;
+
+size_t
+stackful_page_size(void)
+{
+    if (page_size == 0) {
+        long p = sysconf(_SC_PAGESIZE);
+        page_size = p > 0 ? (size_t)p : 4096;
+    }
+    return page_size;
+}
+
+size_t
+stackful_stack_usable_size(size_t size)
+{
+    size_t page = stackful_page_size();
+    if (size == 0)
+        return STACKFUL_DEFAULT_STACK_SIZE;
+    if (size < 4096)
+        size = 4096;
+    if (size > SIZE_MAX / 4)
+        return 0;
+    return (size + page - 1) / page * page;
+}
+
+static void
+registry_link(StackMem *s)
+{
+    s->prev = NULL;
+    s->next = registry;
+    if (registry)
+        registry->prev = s;
+    registry = s;
+}
+
+static void
+registry_unlink(StackMem *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        registry = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+}
+
+StackMem *
+stackful_stack_registry(void)
+{
+    return registry;
+}
+
+size_t
+stackful_stack_pool_count(void)
+{
+    return pool_count;
+}
+
+StackMem *
+stackful_stack_new(size_t usable, int guard)
+{
+    for (size_t i = pool_count; i-- > 0;) {
+        StackMem *s = pool[i];
+        if ((size_t)(s->hi - s->lo) == usable && s->guard == guard) {
+            pool[i] = pool[--pool_count];
+            s->owner = NULL;
+            return s;
+        }
+    }
+    size_t page = stackful_page_size();
+    size_t map_size = usable + (guard ? page : 0);
+    StackMem *s = malloc(sizeof *s);
+    if (s == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* MAP_NORESERVE: the stack is virtual until touched; MAP_STACK documents intent. */
+    char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED) {
+        int saved = errno;
+        free(s);
+        errno = saved;
+        return NULL;
+    }
+    if (guard && mprotect(map, page, PROT_NONE) != 0) {
+        int saved = errno;
+        munmap(map, map_size);
+        free(s);
+        errno = saved;
+        return NULL;
+    }
+    s->map = map;
+    s->map_size = map_size;
+    s->lo = map + (guard ? page : 0);
+    s->hi = map + map_size;
+    s->guard = guard;
+    s->owner = NULL;
+    registry_link(s);
+    return s;
+}
+
+void
+stackful_stack_free(StackMem *s)
+{
+    if (s == NULL)
+        return;
+    s->owner = NULL;
+    if (pool_count < STACKFUL_STACK_POOL_MAX) {
+        /* Give back whatever was touched below the part we keep warm: a coroutine
+         * may have recursed deep and returned before its last switch, so the depth
+         * seen at switches says nothing; madvise of untouched pages is cheap. */
+        if ((size_t)(s->hi - s->lo) > STACKFUL_STACK_KEEP_RESIDENT)
+            madvise(s->lo, (size_t)(s->hi - s->lo) - STACKFUL_STACK_KEEP_RESIDENT,
+                    MADV_DONTNEED);
+        pool[pool_count++] = s;
+        return;
+    }
+    registry_unlink(s);
+    munmap(s->map, s->map_size);
+    free(s);
+}
