@@ -40,6 +40,7 @@ core = Extension(
         "src/stackful/_core/stack.c",
         "src/stackful/_core/switch.c",
         "src/stackful/_core/overflow.c",
+        "src/stackful/_core/selftest.c",
     ],
     depends=[
         "src/stackful/_core/switch.h",
@@ -47,6 +48,9 @@ core = Extension(
         "src/stackful/_core/switch_aarch64.h",
         "src/stackful/_core/stack.h",
         "src/stackful/_core/overflow.h",
+        "src/stackful/_core/selftest.h",
+        "src/stackful/_core/selftest_x86_64.h",
+        "src/stackful/_core/selftest_aarch64.h",
         "src/stackful/_core/pystate.h",
         "src/stackful/_core/pystate_311.h",
     ],

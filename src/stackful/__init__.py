@@ -27,8 +27,12 @@ from ._core import (
     in_coroutine,
     suspend,
 )
+from . import lowlevel
+from ._annotations import blocking_fn, coroutine_fn
 
 __all__ = [
+    "blocking_fn",
+    "coroutine_fn",
     "Coroutine",
     "CoroutineError",
     "CoroutineExit",
@@ -36,6 +40,7 @@ __all__ = [
     "ShareStack",
     "current",
     "in_coroutine",
+    "lowlevel",
     "suspend",
 ]
 

@@ -31,6 +31,7 @@
 
 #include "overflow.h"
 #include "pystate.h"
+#include "selftest.h"
 #include "stack.h"
 #include "switch.h"
 
@@ -265,14 +266,18 @@ static void
 stack_restore(CoroutineObject *co)
 {
     if (co->ctx.sp == NULL) {
+        stackful_stack_writable(co->stack_top - STACKFUL_INIT_FRAME_SIZE,
+                                STACKFUL_INIT_FRAME_SIZE);
         co->ctx.sp = stackful_init_context(co->stack_top, coroutine_entry);
         return;
     }
+    stackful_stack_writable(co->ctx.sp, co->save_len);
     memcpy(co->ctx.sp, co->save_buf, co->save_len);
     co->stats.copies_in++;
     co->stats.bytes_in += co->save_len;
     if (co->save_len > co->stats.max_copy)
         co->stats.max_copy = co->save_len;
+    co->save_len = 0;    /* the buffer is kept for next time; nothing is held in it */
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -356,6 +361,8 @@ switch_to(ThreadObject *t, Ctx *to, PyObject *value)
         t->job_from = from;
         t->job_to = to;
         t->job_value = value;
+        stackful_stack_writable(t->helper->hi - STACKFUL_INIT_FRAME_SIZE,
+                                STACKFUL_INIT_FRAME_SIZE);
         void *helper_sp = stackful_init_context(t->helper->hi, helper_entry);
         return after_switch(t, stackful_swap(t, &from->sp, helper_sp));
     }
@@ -452,12 +459,15 @@ check_max_args(const char *name, Py_ssize_t nargs, Py_ssize_t max)
     return -1;
 }
 
+/* Error messages name the operation, Lua style: "cannot resume dead coroutine",
+ * "cannot throw into non-suspended coroutine", "cannot close a coroutine of another
+ * thread". `verb` is "resume", "throw into", "close" or "transfer to". */
 static int
-check_thread(CoroutineObject *co, ThreadObject **tp)
+check_thread(CoroutineObject *co, const char *verb, ThreadObject **tp)
 {
     ThreadObject *t = tls_thread;
     if (t == NULL || co->thread != t) {
-        PyErr_SetString(CoroutineError, "cannot resume a coroutine of another thread");
+        PyErr_Format(CoroutineError, "cannot %s a coroutine of another thread", verb);
         return -1;
     }
     *tp = t;
@@ -465,16 +475,16 @@ check_thread(CoroutineObject *co, ThreadObject **tp)
 }
 
 static int
-check_resumable(CoroutineObject *co)
+check_resumable(CoroutineObject *co, const char *verb)
 {
     switch (co->ctx.state) {
     case STATE_SUSPENDED:
         return 0;
     case STATE_DEAD:
-        PyErr_SetString(CoroutineError, "cannot resume dead coroutine");
+        PyErr_Format(CoroutineError, "cannot %s dead coroutine", verb);
         return -1;
     default:
-        PyErr_SetString(CoroutineError, "cannot resume non-suspended coroutine");
+        PyErr_Format(CoroutineError, "cannot %s non-suspended coroutine", verb);
         return -1;
     }
 }
@@ -518,7 +528,7 @@ static PyObject *
 resume_with(CoroutineObject *co, PyObject *value /* owned or NULL+exc */)
 {
     ThreadObject *t;
-    if (check_thread(co, &t) < 0 || check_resumable(co) < 0) {
+    if (check_thread(co, "resume", &t) < 0 || check_resumable(co, "resume") < 0) {
         Py_XDECREF(value);
         return NULL;
     }
@@ -566,12 +576,12 @@ make_exception(PyObject *exc)
 }
 
 static PyObject *
-throw_into(CoroutineObject *co, PyObject *exc_instance /* owned */)
+throw_into(CoroutineObject *co, PyObject *exc_instance /* owned */, const char *verb)
 {
     if (co->ctx.state == STATE_SUSPENDED && !co->started) {
         /* Like a generator: it never runs, the exception is raised right here. */
         ThreadObject *t;
-        if (check_thread(co, &t) < 0) {
+        if (check_thread(co, verb, &t) < 0) {
             Py_DECREF(exc_instance);
             return NULL;
         }
@@ -581,7 +591,7 @@ throw_into(CoroutineObject *co, PyObject *exc_instance /* owned */)
         return NULL;
     }
     ThreadObject *t;
-    if (check_thread(co, &t) < 0 || check_resumable(co) < 0) {
+    if (check_thread(co, verb, &t) < 0 || check_resumable(co, verb) < 0) {
         Py_DECREF(exc_instance);
         return NULL;
     }
@@ -596,7 +606,7 @@ Coroutine_throw(CoroutineObject *co, PyObject *exc)
     PyObject *instance = make_exception(exc);
     if (instance == NULL)
         return NULL;
-    return throw_into(co, instance);
+    return throw_into(co, instance, "throw into");
 }
 
 static PyObject *
@@ -608,6 +618,9 @@ coroutine_close(CoroutineObject *co)
         mark_dead_unstarted(co);
         Py_RETURN_NONE;
     }
+    ThreadObject *t;
+    if (check_thread(co, "close", &t) < 0)
+        return NULL;
     if (co->ctx.state != STATE_SUSPENDED) {
         PyErr_Format(CoroutineError, "cannot close a %s coroutine",
                      state_names[co->ctx.state]);
@@ -616,7 +629,7 @@ coroutine_close(CoroutineObject *co)
     PyObject *exc = PyObject_CallNoArgs(CoroutineExit);
     if (exc == NULL)
         return NULL;
-    PyObject *result = throw_into(co, exc);
+    PyObject *result = throw_into(co, exc, "close");
     if (result != NULL) {
         Py_DECREF(result);
         if (co->ctx.state != STATE_DEAD) {
@@ -987,10 +1000,8 @@ sharestack_create(PyTypeObject *type, size_t usable, int guard)
     if (s->mem == NULL) {
         int err = errno;
         Py_DECREF(s);
-        if (err == ENOMEM)
-            PyErr_Format(PyExc_MemoryError, "cannot map a stack of %zu bytes", usable);
-        else
-            PyErr_SetFromErrno(PyExc_OSError);
+        PyErr_Format(PyExc_MemoryError, "cannot map a stack of %zu bytes: %s", usable,
+                     strerror(err));
         return NULL;
     }
     return s;
@@ -1072,7 +1083,8 @@ static PyGetSetDef ShareStack_getset[] = {
     {"guard_page", (getter)ShareStack_get_guard_page, NULL,
      "Whether a PROT_NONE guard page sits below the stack.", NULL},
     {"owner_changes", (getter)ShareStack_get_owner_changes, NULL,
-     "How many times a different coroutine took the stack (each costs a copy in).",
+     "How many times a coroutine took the stack from another (or took it empty):\n"
+     "each is a copy in, or a coroutine's first start.",
      NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -1145,7 +1157,7 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
         return NULL;
     CoroutineObject *co = (CoroutineObject *)target;
     ThreadObject *t;
-    if (check_thread(co, &t) < 0)
+    if (check_thread(co, "transfer to", &t) < 0)
         return NULL;
     if (co->ctx.state != STATE_SUSPENDED) {
         PyErr_Format(CoroutineError, "cannot transfer to a %s coroutine",
@@ -1203,6 +1215,17 @@ mod_pool_info(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
                          "frame_chunks", (Py_ssize_t)chunk_pool_count);
 }
 
+static PyObject *
+mod_selftest_switch(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    char msg[512];
+    if (stackful_selftest_switch(msg, sizeof msg) != 0) {
+        PyErr_SetString(PyExc_AssertionError, msg);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"suspend", (PyCFunction)(void (*)(void))mod_suspend, METH_FASTCALL,
      "suspend(value=None, /)\n--\n\n"
@@ -1217,6 +1240,9 @@ static PyMethodDef module_methods[] = {
      "Switch directly to the suspended coroutine target (symmetric transfer)."},
     {"switch_count", (PyCFunction)mod_switch_count, METH_NOARGS,
      "switch_count()\n--\n\nContext switches made by this thread so far."},
+    {"_selftest_switch", (PyCFunction)mod_selftest_switch, METH_NOARGS,
+     "_selftest_switch()\n--\n\nCheck that every callee-saved register and the FP control\n"
+     "state survive a switch; raises AssertionError naming the first that does not."},
     {"pool_info", (PyCFunction)mod_pool_info, METH_NOARGS,
      "pool_info()\n--\n\nSizes of the pools of free stacks and frame chunks."},
     {NULL, NULL, 0, NULL},

@@ -8,6 +8,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#  if __has_include(<valgrind/memcheck.h>)
+#    include <valgrind/memcheck.h>
+#    define HAVE_MEMCHECK_H 1
+#  endif
+#endif
+
+void
+stackful_stack_writable(void *addr, size_t len)
+{
+#ifdef HAVE_MEMCHECK_H
+    VALGRIND_MAKE_MEM_UNDEFINED(addr, len);
+#else
+    (void)addr;
+    (void)len;
+#endif
+}
+
+
 static size_t page_size;
 static StackMem *registry;            /* live mappings, in use or pooled */
 static StackMem *pool[STACKFUL_STACK_POOL_MAX];

@@ -45,6 +45,10 @@ StackMem *stackful_stack_new(size_t usable, int guard);
 void stackful_stack_free(StackMem *s);
 /* Pool statistics, for introspection and tests. */
 size_t stackful_stack_pool_count(void);
+/* Tell memcheck (when running under valgrind) that a stack range is about to be
+ * written although it lies below a stack pointer it has seen: stack copies and new
+ * contexts' first frames. A few no-op instructions otherwise. */
+void stackful_stack_writable(void *addr, size_t len);
 /* Registry access for the overflow handler: the first live stack. */
 StackMem *stackful_stack_registry(void);
 

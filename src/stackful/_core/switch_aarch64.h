@@ -33,6 +33,8 @@ __asm__(
     "    stp x25, x26, [sp, #48]\n"
     "    stp x27, x28, [sp, #64]\n"
     "    stp x29, x30, [sp, #80]\n"    /* frame pointer and return address */
+    ".cfi_offset x29, -96\n"          /* unwinders: read fp/lr from the frame, whichever */
+    ".cfi_offset x30, -88\n"          /* stack sp points into (same layout on both) */
     "    stp d8, d9, [sp, #96]\n"      /* callee-saved low halves of v8-v15 */
     "    stp d10, d11, [sp, #112]\n"
     "    stp d12, d13, [sp, #128]\n"
@@ -58,6 +60,9 @@ __asm__(
     "    ldp d12, d13, [sp, #128]\n"
     "    ldp d14, d15, [sp, #144]\n"
     "    add sp, sp, #176\n"           /* release the frame only after reading it */
+    ".cfi_adjust_cfa_offset -176\n"
+    ".cfi_restore x29\n"
+    ".cfi_restore x30\n"
     "    ret\n"                        /* x0 still holds arg: the return value */
     ".cfi_endproc\n"
     ".size stackful_swap, .-stackful_swap\n"

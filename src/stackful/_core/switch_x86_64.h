@@ -16,7 +16,9 @@
  *
  * Why loading the control words is conditional: ldmxcsr and fldcw serialise the
  * pipeline (measured: ~12 ns -> ~46 ns per C-level switch). They are stored always and
- * loaded only when the incoming context's value differs from the live one. */
+ * loaded only when the incoming context's value differs from the live one; the live
+ * values are read back from the outgoing frame just written (not from the red zone, which
+ * tools like valgrind don't expect to be used right after a stack switch). */
 
 __asm__(
     ".text\n"
@@ -44,28 +46,35 @@ __asm__(
     "    stmxcsr (%rsp)\n"             /* callee-saved: MXCSR control bits */
     "    fnstcw 4(%rsp)\n"             /* callee-saved: x87 control word */
     "    movq %rsp, (%rsi)\n"          /* publish where this context's state is */
+    "    movq %rsp, %r8\n"             /* r8 (scratch): the frame just written holds the
+                                        * live control words */
     /* One instruction moves sp from one valid stack to another: at every instruction
-     * boundary sp points at the top of a fully written frame of a real stack. */
+     * boundary sp points at the top of a fully written frame of a real stack. The
+     * incoming frame has the same layout, so the unwind info stays true. */
     "    movq %rdx, %rsp\n"
-    /* From here on we are on the incoming context's stack. The red zone (128 bytes
-     * below sp, which signal delivery skips) is used as scratch for the live values. */
-    "    stmxcsr -8(%rsp)\n"
     "    movl (%rsp), %ecx\n"          /* rcx is scratch */
-    "    cmpl -8(%rsp), %ecx\n"
-    "    je 1f\n"
-    "    ldmxcsr (%rsp)\n"             /* restore MXCSR only if it differs */
-    "1:  fnstcw -8(%rsp)\n"
-    "    movzwl 4(%rsp), %ecx\n"
-    "    cmpw -8(%rsp), %cx\n"
+    "    xorl (%r8), %ecx\n"
+    "    andl $0xffc0, %ecx\n"         /* MXCSR bits 0-5 are status flags, not callee-saved */
+    "    jz 1f\n"
+    "    ldmxcsr (%rsp)\n"             /* restore MXCSR control bits only if they differ */
+    "1:  movzwl 4(%rsp), %ecx\n"
+    "    cmpw 4(%r8), %cx\n"
     "    je 2f\n"
     "    fldcw 4(%rsp)\n"              /* restore x87 CW only if it differs */
     "2:  addq $8, %rsp\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    popq %r15\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    popq %r14\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    popq %r13\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    popq %r12\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    popq %rbx\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    popq %rbp\n"
+    ".cfi_adjust_cfa_offset -8\n"
     "    movq %rdi, %rax\n"            /* return value: the arg of whoever switched to us */
     "    ret\n"                        /* pops the incoming context's return address */
     ".cfi_endproc\n"

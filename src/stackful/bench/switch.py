@@ -1,0 +1,196 @@
+"""The switch benchmark: what one resume+suspend and one coroutine lifetime cost.
+
+Rows: a plain Python call (the floor for anything called from Python), generator
+send (the baseline), stackful round trips on the thread's default share stack and on a
+standalone stack, with 0 and with ~200 interpreter C frames between the coroutine's
+entry and its suspend, greenlet's switch round trip (if installed), and lifecycles
+(create, enter, finish) of each.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import stackful
+from stackful import coroutine_fn
+
+from ._timing import Case, timed
+
+C_FRAMES = 200
+
+
+def _through_c_frames(depth: int, then: Callable[[], object]) -> object:
+    # Each level passes through map(), a C function calling back into Python: one more
+    # C frame of the interpreter per level.
+    if depth == 0:
+        return then()
+    return list(map(lambda d: _through_c_frames(d, then), [depth - 1]))[0]
+
+
+@coroutine_fn
+def _suspend_forever() -> None:
+    suspend = stackful.suspend
+    while True:
+        suspend()
+
+
+def _round_trip_stackful(depth: int, stack: stackful.ShareStack | None) -> Callable[[int], None]:
+    co = stackful.Coroutine(_through_c_frames, depth, _suspend_forever, stack=stack)
+    co.resume()
+    resume = co.resume
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            resume()
+
+    return loop
+
+
+def _round_trip_generator() -> Callable[[int], None]:
+    def gen():
+        while True:
+            yield
+
+    g = gen()
+    next(g)
+    send = g.send
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            send(None)
+
+    return loop
+
+
+def _round_trip_greenlet(depth: int) -> Callable[[int], None]:
+    import greenlet
+
+    main = greenlet.getcurrent()
+
+    def body():
+        switch = main.switch
+        while True:
+            switch()
+
+    g = greenlet.greenlet(lambda: _through_c_frames(depth, body))
+    g.switch()
+    switch = g.switch
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            switch()
+
+    return loop
+
+
+def _plain_call() -> Callable[[int], None]:
+    def f(x=None):
+        return x
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            f(None)
+
+    return loop
+
+
+def _empty() -> None:
+    return None
+
+
+def _lifecycle_stackful(standalone: bool) -> Callable[[int], None]:
+    Coroutine, ShareStack = stackful.Coroutine, stackful.ShareStack
+
+    def loop(n: int) -> None:
+        if standalone:
+            for _ in range(n):
+                Coroutine(_empty, stack=ShareStack()).resume()
+        else:
+            for _ in range(n):
+                Coroutine(_empty).resume()
+
+    return loop
+
+
+def _lifecycle_generator() -> Callable[[int], None]:
+    def gen():
+        return
+        yield  # noqa: unreachable - makes this a generator
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            for _ in gen():
+                pass
+
+    return loop
+
+
+def _lifecycle_greenlet() -> Callable[[int], None]:
+    import greenlet
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            greenlet.greenlet(_empty).switch()
+
+    return loop
+
+
+def _have_greenlet() -> bool:
+    try:
+        import greenlet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cases() -> list[Case]:
+    out = [
+        Case("python call f(None)", timed(_plain_call()), "round trip"),
+        Case("generator send", timed(_round_trip_generator()), "round trip"),
+        Case("stackful, default share stack", timed(_round_trip_stackful(0, None)), "round trip"),
+        Case("stackful, standalone stack",
+             timed(_round_trip_stackful(0, stackful.ShareStack())), "round trip"),
+        Case("stackful, default share stack, %d C frames" % C_FRAMES,
+             timed(_round_trip_stackful(C_FRAMES, None)), "round trip"),
+        Case("stackful, standalone stack, %d C frames" % C_FRAMES,
+             timed(_round_trip_stackful(C_FRAMES, stackful.ShareStack())), "round trip"),
+    ]
+    if _have_greenlet():
+        out += [
+            Case("greenlet switch", timed(_round_trip_greenlet(0)), "round trip"),
+            Case("greenlet switch, %d C frames" % C_FRAMES,
+                 timed(_round_trip_greenlet(C_FRAMES)), "round trip"),
+        ]
+    out += [
+        Case("generator create, next, finish", timed(_lifecycle_generator()), "lifecycle"),
+        Case("stackful, default share stack", timed(_lifecycle_stackful(False)), "lifecycle"),
+        Case("stackful, own ShareStack (pooled)", timed(_lifecycle_stackful(True)), "lifecycle"),
+    ]
+    if _have_greenlet():
+        out.append(Case("greenlet create, switch, finish", timed(_lifecycle_greenlet()),
+                        "lifecycle"))
+    return out
+
+
+def targets(by_name: dict[tuple[str, str], Case]) -> list[tuple[str, float, float]]:
+    """(description, measured ratio, target ratio) for the issue's targets."""
+    def ratio(group: str, name: str, base: str) -> float:
+        return by_name[(group, name)].ratio_to(by_name[(group, base)])
+
+    rt = "round trip"
+    deep = "stackful, standalone stack, %d C frames" % C_FRAMES
+    out = [
+        ("round trip / generator send (default stack)",
+         ratio(rt, "stackful, default share stack", "generator send"), 2.0),
+        ("round trip / generator send (standalone)",
+         ratio(rt, "stackful, standalone stack", "generator send"), 2.0),
+        ("round trip with %d C frames / shallow (standalone)" % C_FRAMES,
+         ratio(rt, deep, "stackful, standalone stack"), 1.2),
+        ("lifecycle / generator lifecycle",
+         ratio("lifecycle", "stackful, default share stack",
+               "generator create, next, finish"), 3.0),
+    ]
+    if (rt, "greenlet switch") in by_name:
+        out.append(("round trip / greenlet switch",
+                    ratio(rt, "stackful, default share stack", "greenlet switch"), 0.25))
+    return out

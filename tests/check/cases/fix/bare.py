@@ -1,0 +1,2 @@
+import stackful
+def wait(): stackful.suspend()

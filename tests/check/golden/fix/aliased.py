@@ -1,0 +1,11 @@
+import stackful as sf
+
+
+@sf.coroutine_fn
+def wait():
+    sf.suspend()
+
+
+@sf.coroutine_fn
+def already():
+    wait()

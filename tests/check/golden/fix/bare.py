@@ -1,0 +1,3 @@
+import stackful
+@stackful.coroutine_fn
+def wait(): stackful.suspend()

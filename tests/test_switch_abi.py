@@ -1,0 +1,43 @@
+"""The machine-level switch keeps every callee-saved register and control word."""
+
+import os
+import platform
+import shutil
+import subprocess
+
+import pytest
+
+from stackful import _core
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_SH = os.path.join(HERE, "c", "run.sh")
+
+
+def test_selftest_in_the_extension():
+    for _ in range(100):
+        _core._selftest_switch()
+
+
+def run_c_tests(*targets):
+    return subprocess.run(["bash", RUN_SH, *targets], capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, BUILD=os.path.join(
+                              os.environ.get("TMPDIR", "/tmp"), "stackful-c-tests-%d" % os.getpid())))
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_standalone_c_harness_passes_and_its_negative_controls_fail():
+    # The negative controls link deliberately broken switches (one forgets r13, ...);
+    # the harness must catch each, which shows the test can fail.
+    proc = run_c_tests("native", "negative")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed, 0 failed" in proc.stdout
+    assert "r13 not preserved" in proc.stdout
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64" or shutil.which("aarch64-linux-gnu-gcc") is None
+                    or shutil.which("qemu-aarch64") is None,
+                    reason="needs gcc-aarch64-linux-gnu and qemu-user")
+def test_aarch64_switch_under_qemu():
+    proc = run_c_tests("aarch64", "aarch64-negative")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "x21 not preserved" in proc.stdout
