@@ -495,7 +495,9 @@ prepare_start(CoroutineObject *co)
 {
     if (co->started)
         return 0;
-    if (pystate_init_coroutine(&co->ctx.py, &co->own, co->context) < 0)
+    StackMem *mem = co->stack->mem;
+    if (pystate_init_coroutine(&co->ctx.py, &co->own, co->context, mem->lo,
+                               co->stack_top) < 0)
         return -1;
     co->context = NULL;        /* moved into the saved state */
     co->started = 1;
@@ -855,7 +857,7 @@ Coroutine_clear(CoroutineObject *co)
 static int
 can_run_here(CoroutineObject *co)
 {
-    return co->thread == tls_thread && co->thread->alive && !_Py_IsFinalizing();
+    return co->thread == tls_thread && co->thread->alive && !pystate_is_finalizing();
 }
 
 static void
@@ -886,7 +888,7 @@ Coroutine_dealloc(CoroutineObject *co)
          * interpreter is shutting down, or it refused to finish). Its frames and
          * what its C stack references are leaked, never freed under it: frame objects
          * may still point into its frame chunk. */
-        if (!_Py_IsFinalizing()) {
+        if (!pystate_is_finalizing()) {
             PyObject *type, *value, *tb;
             PyErr_Fetch(&type, &value, &tb);
             if (PyErr_WarnFormat(PyExc_ResourceWarning, 1,

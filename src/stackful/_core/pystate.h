@@ -18,6 +18,8 @@
  *   pystate_traverse / pystate_clear_own   for the cycle collector
  *   pystate_frame_object         the top Python frame of a suspended context, or NULL
  *   pystate_has_frames           whether a suspended context still has Python frames
+ *   pystate_is_finalizing        whether the interpreter is shutting down
+ *   chunk_pool_count             frame chunks kept for reuse (introspection)
  */
 #ifndef STACKFUL_PYSTATE_H
 #define STACKFUL_PYSTATE_H

@@ -44,6 +44,13 @@ typedef struct {
 } PyStateOwn;
 
 static _PyStackChunk *chunk_pool[STACKFUL_CHUNK_POOL_MAX];
+
+/* Whether the interpreter is shutting down: no coroutine is entered then. */
+static inline int
+pystate_is_finalizing(void)
+{
+    return _Py_IsFinalizing();
+}
 static size_t chunk_pool_count;
 
 static inline void
@@ -83,10 +90,14 @@ pystate_restore(PyStateSaved *s, PyThreadState *ts)
 
 /* Start state of a new coroutine: no Python frame (its first frame's f_back is None),
  * a fresh frame chunk, no exception being handled, recursion depth 0, `context` (an
- * owned reference) as its current Context. Returns -1 with MemoryError set. */
+ * owned reference) as its current Context. Its C stack spans [stack_lo, stack_hi)
+ * (3.11 does not check the C stack against bounds). Returns -1 with MemoryError set. */
 static inline int
-pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context)
+pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context,
+                       char *stack_lo, char *stack_hi)
 {
+    (void)stack_lo;
+    (void)stack_hi;
     _PyStackChunk *chunk;
     if (chunk_pool_count > 0) {
         chunk = chunk_pool[--chunk_pool_count];
