@@ -22,6 +22,7 @@ def test_public_namespace_is_exactly_the_documented_api():
     assert set(stackful.__all__) == {
         "Coroutine", "CoroutineError", "CoroutineExit", "CoroutineStats", "ShareStack",
         "current", "in_coroutine", "suspend", "lowlevel", "coroutine_fn", "blocking_fn",
+        "generator", "emit", "Generator",
     }
     lowlevel_public = {n for n in dir(stackful.lowlevel) if not n.startswith("_")}
     assert lowlevel_public == set(stackful.lowlevel.__all__)

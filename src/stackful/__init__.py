@@ -22,12 +22,14 @@ from ._core import (
     CoroutineError,
     CoroutineExit,
     CoroutineStats,
+    Generator,
     ShareStack,
     current,
     in_coroutine,
     suspend,
 )
 from . import lowlevel
+from .generator import emit, generator
 from ._annotations import blocking_fn, coroutine_fn
 
 __all__ = [
@@ -37,6 +39,9 @@ __all__ = [
     "CoroutineError",
     "CoroutineExit",
     "CoroutineStats",
+    "emit",
+    "Generator",
+    "generator",
     "ShareStack",
     "current",
     "in_coroutine",

@@ -102,6 +102,7 @@ typedef struct CoroutineObject {
     char *save_buf;                 /* its used stack bytes while another owns the stack */
     size_t save_cap, save_len;
     int started;
+    int is_generator;               /* a stackful generator: emits, closes with GeneratorExit */
     CopyStats stats;
     PyObject *weakreflist;
 } CoroutineObject;
@@ -115,7 +116,13 @@ static PyTypeObject CoroutineStatsType;
 static PyObject *CoroutineError;
 static PyObject *CoroutineExit;
 
+/* initial-exec: one %fs-relative load instead of a __tls_get_addr call per access
+ * (8 bytes of the static TLS surplus that glibc keeps for loaded modules). */
+#if defined(__GNUC__)
+static _Thread_local ThreadObject *tls_thread __attribute__((tls_model("initial-exec")));
+#else
 static _Thread_local ThreadObject *tls_thread;
+#endif
 
 _Noreturn void coroutine_entry(void *arg);
 
@@ -628,7 +635,9 @@ coroutine_close(CoroutineObject *co)
                      state_names[co->ctx.state]);
         return NULL;
     }
-    PyObject *exc = PyObject_CallNoArgs(CoroutineExit);
+    /* A stackful generator is closed like a Python generator, with GeneratorExit. */
+    PyObject *exit_type = co->is_generator ? PyExc_GeneratorExit : CoroutineExit;
+    PyObject *exc = PyObject_CallNoArgs(exit_type);
     if (exc == NULL)
         return NULL;
     PyObject *result = throw_into(co, exc, "close");
@@ -636,13 +645,16 @@ coroutine_close(CoroutineObject *co)
         Py_DECREF(result);
         if (co->ctx.state != STATE_DEAD) {
             PyErr_SetString(PyExc_RuntimeError,
-                            "coroutine ignored CoroutineExit (it suspended again "
-                            "instead of finishing)");
+                            co->is_generator
+                            ? "generator ignored GeneratorExit (it emitted again instead "
+                              "of finishing)"
+                            : "coroutine ignored CoroutineExit (it suspended again "
+                              "instead of finishing)");
             return NULL;
         }
         Py_RETURN_NONE;
     }
-    if (PyErr_ExceptionMatches(CoroutineExit)) {
+    if (PyErr_ExceptionMatches(exit_type)) {
         PyErr_Clear();
         Py_RETURN_NONE;
     }
@@ -736,36 +748,19 @@ default_stack(ThreadObject *t)
     return t->default_stack;
 }
 
+/* The constructor's common part. Takes ownership of args (a tuple), kwargs, stack and
+ * context (each may be NULL or None for the defaults). */
 static PyObject *
-Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwargs,
+                 PyObject *stack, PyObject *context)
 {
-    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-    if (nargs < 1) {
-        PyErr_SetString(PyExc_TypeError,
-                        "Coroutine() missing required argument 'fn' (pos 1)");
-        return NULL;
-    }
-    PyObject *fn = PyTuple_GET_ITEM(args, 0);
     if (!PyCallable_Check(fn)) {
         PyErr_Format(PyExc_TypeError, "Coroutine() argument 'fn' must be callable, not %.200s",
                      Py_TYPE(fn)->tp_name);
-        return NULL;
+        goto error;
     }
-    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
-    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
-        kwargs = PyDict_Copy(kwds);
-        if (kwargs == NULL)
-            return NULL;
-        stack = PyDict_GetItemString(kwargs, "stack");
-        context = PyDict_GetItemString(kwargs, "context");
-        Py_XINCREF(stack);
-        Py_XINCREF(context);
-        if ((stack && PyDict_DelItemString(kwargs, "stack") < 0) ||
-            (context && PyDict_DelItemString(kwargs, "context") < 0))
-            goto error;
-        if (PyDict_GET_SIZE(kwargs) == 0)
-            Py_CLEAR(kwargs);
-    }
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) == 0)
+        Py_CLEAR(kwargs);
     if (stack == Py_None)
         Py_CLEAR(stack);
     if (context == Py_None)
@@ -802,11 +797,7 @@ Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     co->ctx.co = co;
     co->ctx.state = STATE_SUSPENDED;
     co->fn = Py_NewRef(fn);
-    co->args = PyTuple_GetSlice(args, 1, nargs);
-    if (co->args == NULL) {
-        Py_DECREF(co);
-        goto error;
-    }
+    co->args = args;
     co->kwargs = kwargs;
     co->context = context;
     co->stack = (ShareStackObject *)stack;
@@ -821,10 +812,94 @@ Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)co;
 
 error:
+    Py_XDECREF(args);
     Py_XDECREF(kwargs);
     Py_XDECREF(stack);
     Py_XDECREF(context);
     return NULL;
+}
+
+static int
+missing_fn(void)
+{
+    PyErr_SetString(PyExc_TypeError, "Coroutine() missing required argument 'fn' (pos 1)");
+    return -1;
+}
+
+/* For subclasses (and **kwargs callers): the tuple-and-dict protocol. */
+static PyObject *
+Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs < 1) {
+        missing_fn();
+        return NULL;
+    }
+    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        kwargs = PyDict_Copy(kwds);
+        if (kwargs == NULL)
+            return NULL;
+        stack = Py_XNewRef(PyDict_GetItemString(kwargs, "stack"));
+        context = Py_XNewRef(PyDict_GetItemString(kwargs, "context"));
+        if ((stack && PyDict_DelItemString(kwargs, "stack") < 0) ||
+            (context && PyDict_DelItemString(kwargs, "context") < 0)) {
+            Py_DECREF(kwargs);
+            Py_XDECREF(stack);
+            Py_XDECREF(context);
+            return NULL;
+        }
+    }
+    PyObject *fn_args = PyTuple_GetSlice(args, 1, nargs);
+    if (fn_args == NULL) {
+        Py_XDECREF(kwargs);
+        Py_XDECREF(stack);
+        Py_XDECREF(context);
+        return NULL;
+    }
+    return coroutine_create(type, PyTuple_GET_ITEM(args, 0), fn_args, kwargs, stack, context);
+}
+
+/* Coroutine(fn, ...) without building an argument tuple and dict first: creating a
+ * coroutine is on the lifecycle's critical path. */
+static PyObject *
+Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                     PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs < 1) {
+        missing_fn();
+        return NULL;
+    }
+    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        PyObject *value = args[nargs + i];
+        if (PyUnicode_CompareWithASCIIString(name, "stack") == 0) {
+            stack = value;
+        }
+        else if (PyUnicode_CompareWithASCIIString(name, "context") == 0) {
+            context = value;
+        }
+        else {
+            if (kwargs == NULL && (kwargs = PyDict_New()) == NULL)
+                return NULL;
+            if (PyDict_SetItem(kwargs, name, value) < 0) {
+                Py_DECREF(kwargs);
+                return NULL;
+            }
+        }
+    }
+    PyObject *fn_args = PyTuple_New(nargs - 1);
+    for (Py_ssize_t i = 1; fn_args != NULL && i < nargs; i++)
+        PyTuple_SET_ITEM(fn_args, i - 1, Py_NewRef(args[i]));
+    if (fn_args == NULL) {
+        Py_XDECREF(kwargs);
+        return NULL;
+    }
+    return coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs,
+                            Py_XNewRef(stack), Py_XNewRef(context));
 }
 
 static int
@@ -878,7 +953,9 @@ Coroutine_finalize(CoroutineObject *co)
 static void
 Coroutine_dealloc(CoroutineObject *co)
 {
-    if (PyObject_CallFinalizerFromDealloc((PyObject *)co) < 0)
+    /* Only a started, suspended coroutine has anything to finalize (close). */
+    if (co->ctx.state == STATE_SUSPENDED && co->started &&
+        PyObject_CallFinalizerFromDealloc((PyObject *)co) < 0)
         return;   /* resurrected */
     PyObject_GC_UnTrack(co);
     if (co->weakreflist != NULL)
@@ -969,6 +1046,7 @@ static PyTypeObject CoroutineType = {
     .tp_getset = Coroutine_getset,
     .tp_new = Coroutine_new,
     .tp_finalize = (destructor)Coroutine_finalize,
+    .tp_vectorcall = Coroutine_vectorcall,
 };
 
 static PyStructSequence_Field CoroutineStats_fields[] = {
@@ -987,6 +1065,247 @@ static PyStructSequence_Desc CoroutineStats_desc = {
     "Share-stack statistics of one coroutine (libaco's save-stack statistics).",
     CoroutineStats_fields,
     7,
+};
+
+/* ------------------------------------------------------------------------------ */
+/* Stackful generators                                                            */
+
+/* A Coroutine whose items come from emit() and that speaks the iterator and
+ * generator protocols: next/send/throw/close, StopIteration(value) on return, PEP 479.
+ * One object, so that its finalizer closes it with GeneratorExit. */
+
+static PyTypeObject GeneratorType;
+
+static PyObject *
+Generator_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                     PyObject *kwnames)
+{
+    /* All keywords belong to the function: a generator takes no stack= or context=. */
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs < 1) {
+        missing_fn();
+        return NULL;
+    }
+    PyObject *kwargs = NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nkw > 0) {
+        kwargs = PyDict_New();
+        for (Py_ssize_t i = 0; kwargs != NULL && i < nkw; i++) {
+            if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0)
+                Py_CLEAR(kwargs);
+        }
+        if (kwargs == NULL)
+            return NULL;
+    }
+    PyObject *fn_args = PyTuple_New(nargs - 1);
+    for (Py_ssize_t i = 1; fn_args != NULL && i < nargs; i++)
+        PyTuple_SET_ITEM(fn_args, i - 1, Py_NewRef(args[i]));
+    if (fn_args == NULL) {
+        Py_XDECREF(kwargs);
+        return NULL;
+    }
+    PyObject *co = coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs, NULL,
+                                    NULL);
+    if (co != NULL)
+        ((CoroutineObject *)co)->is_generator = 1;
+    return co;
+}
+
+static PyObject *
+Generator_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs < 1) {
+        missing_fn();
+        return NULL;
+    }
+    PyObject *kwargs = kwds ? PyDict_Copy(kwds) : NULL;
+    if (kwds && kwargs == NULL)
+        return NULL;
+    PyObject *fn_args = PyTuple_GetSlice(args, 1, nargs);
+    if (fn_args == NULL) {
+        Py_XDECREF(kwargs);
+        return NULL;
+    }
+    PyObject *co = coroutine_create(type, PyTuple_GET_ITEM(args, 0), fn_args, kwargs, NULL,
+                                    NULL);
+    if (co != NULL)
+        ((CoroutineObject *)co)->is_generator = 1;
+    return co;
+}
+
+/* Turn what a resume returned into the generator protocol's answer. `result` is the
+ * emitted value (generator still suspended), the function's return value (dead), or
+ * NULL with an exception. */
+static PyObject *
+generator_outcome(CoroutineObject *co, PyObject *result, int iternext)
+{
+    if (result == NULL) {
+        if (co->ctx.state == STATE_DEAD && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+            /* PEP 479: a StopIteration escaping the body is a bug, not the end. */
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            if (tb != NULL)
+                PyException_SetTraceback(value, tb);
+            PyErr_SetString(PyExc_RuntimeError, "generator raised StopIteration");
+            PyObject *t2, *v2, *tb2;
+            PyErr_Fetch(&t2, &v2, &tb2);
+            PyErr_NormalizeException(&t2, &v2, &tb2);
+            PyException_SetCause(v2, Py_NewRef(value));
+            PyException_SetContext(v2, value);
+            PyErr_Restore(t2, v2, tb2);
+            Py_DECREF(type);
+            Py_XDECREF(tb);
+        }
+        return NULL;
+    }
+    if (co->ctx.state != STATE_DEAD)
+        return result;
+    /* Returned: StopIteration, carrying the return value unless it is None. */
+    if (result == Py_None && iternext) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    PyObject *stop = PyObject_CallOneArg(PyExc_StopIteration, result);
+    Py_DECREF(result);
+    if (stop != NULL) {
+        PyErr_SetObject(PyExc_StopIteration, stop);
+        Py_DECREF(stop);
+    }
+    return NULL;
+}
+
+static int
+generator_check_runnable(CoroutineObject *co)
+{
+    if (co->ctx.state == STATE_RUNNING || co->ctx.state == STATE_NORMAL) {
+        PyErr_SetString(PyExc_ValueError, "generator already executing");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+Generator_iternext(CoroutineObject *co)
+{
+    if (co->ctx.state == STATE_DEAD || generator_check_runnable(co) < 0)
+        return NULL;
+    return generator_outcome(co, resume_with(co, Py_NewRef(Py_None)), 1);
+}
+
+static PyObject *
+Generator_send(CoroutineObject *co, PyObject *value)
+{
+    if (generator_check_runnable(co) < 0)
+        return NULL;
+    if (co->ctx.state == STATE_DEAD) {
+        PyErr_SetNone(PyExc_StopIteration);
+        return NULL;
+    }
+    if (!co->started && value != Py_None) {
+        PyErr_SetString(PyExc_TypeError,
+                        "can't send non-None value to a just-started generator");
+        return NULL;
+    }
+    return generator_outcome(co, resume_with(co, Py_NewRef(value)), 0);
+}
+
+/* throw(exc) or the legacy throw(type, value=None, traceback=None) that `yield from`
+ * uses when it delegates to an iterator. */
+static PyObject *
+Generator_throw(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "throw expected 1 to 3 arguments, got %zd", nargs);
+        return NULL;
+    }
+    PyObject *typ = args[0];
+    PyObject *val = nargs > 1 && args[1] != Py_None ? args[1] : NULL;
+    PyObject *tb = nargs > 2 && args[2] != Py_None ? args[2] : NULL;
+    if (tb != NULL && !PyTraceBack_Check(tb)) {
+        PyErr_SetString(PyExc_TypeError, "throw() third argument must be a traceback object");
+        return NULL;
+    }
+    PyObject *instance;
+    if (val == NULL)
+        instance = make_exception(typ);
+    else if (PyExceptionClass_Check(typ) && PyObject_IsInstance(val, typ) == 1)
+        instance = Py_NewRef(val);
+    else if (PyExceptionClass_Check(typ))
+        instance = PyObject_CallOneArg(typ, val);
+    else {
+        PyErr_SetString(PyExc_TypeError, "instance exception may not have a separate value");
+        return NULL;
+    }
+    if (instance == NULL)
+        return NULL;
+    if (tb != NULL && PyException_SetTraceback(instance, tb) < 0) {
+        Py_DECREF(instance);
+        return NULL;
+    }
+    if (generator_check_runnable(co) < 0) {
+        Py_DECREF(instance);
+        return NULL;
+    }
+    if (co->ctx.state == STATE_DEAD) {
+        /* Like an exhausted Python generator: the exception is raised here. */
+        PyErr_SetObject((PyObject *)Py_TYPE(instance), instance);
+        Py_DECREF(instance);
+        return NULL;
+    }
+    return generator_outcome(co, throw_into(co, instance, "throw into"), 0);
+}
+
+static PyObject *
+Generator_close(CoroutineObject *co, PyObject *Py_UNUSED(ignored))
+{
+    if (generator_check_runnable(co) < 0)
+        return NULL;
+    return coroutine_close(co);
+}
+
+static PyObject *
+Generator_get_running(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(co->ctx.state == STATE_RUNNING || co->ctx.state == STATE_NORMAL);
+}
+
+static PyMethodDef Generator_methods[] = {
+    {"send", (PyCFunction)Generator_send, METH_O,
+     "send(value, /)\n--\n\nResume the generator with value as the result of its emit();\n"
+     "returns the next emitted item or raises StopIteration."},
+    {"throw", (PyCFunction)(void (*)(void))Generator_throw, METH_FASTCALL,
+     "throw(exc, /)\n--\n\nRaise exc at the emit() the generator waits in."},
+    {"close", (PyCFunction)Generator_close, METH_NOARGS,
+     "close()\n--\n\nRaise GeneratorExit at the emit() so that finally blocks run."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Generator_getset[] = {
+    {"gi_running", (getter)Generator_get_running, NULL,
+     "Whether the generator is executing (as for Python generators).", NULL},
+    {"gi_frame", (getter)Coroutine_get_frame, NULL,
+     "The generator's top frame while suspended (None otherwise).", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject GeneratorType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "stackful.Generator",
+    .tp_basicsize = sizeof(CoroutineObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Generator(fn, /, *args, **kwargs)\n--\n\n"
+              "A stackful generator: an iterator over the values that fn(*args, **kwargs)\n"
+              "passes to stackful.emit(), from any call depth. Made by @stackful.generator.",
+    .tp_traverse = (traverseproc)Coroutine_traverse,
+    .tp_clear = (inquiry)Coroutine_clear,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)Generator_iternext,
+    .tp_methods = Generator_methods,
+    .tp_getset = Generator_getset,
+    .tp_new = Generator_new,
+    .tp_vectorcall = Generator_vectorcall,
 };
 
 /* ------------------------------------------------------------------------------ */
@@ -1111,6 +1430,22 @@ static PyTypeObject ShareStackType = {
 /* ------------------------------------------------------------------------------ */
 /* Module functions                                                               */
 
+/* Return control (and value) from the running coroutine to its resumer: suspend()
+ * and emit() are this, each checking what kind of coroutine may call it. */
+static PyObject *
+yield_to_resumer(ThreadObject *t, PyObject *value)
+{
+    Ctx *cur = t->current;
+    Ctx *to = cur->resumer;
+    if (switch_reserve(t, to) < 0)
+        return NULL;
+    cur->state = STATE_SUSPENDED;
+    cur->resumer = NULL;
+    to->state = STATE_RUNNING;
+    t->release = (PyObject *)cur->co;   /* the chain's reference */
+    return switch_to(t, to, Py_NewRef(value));
+}
+
 static PyObject *
 mod_suspend(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1121,16 +1456,29 @@ mod_suspend(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         PyErr_SetString(CoroutineError, "cannot suspend outside a coroutine");
         return NULL;
     }
-    Ctx *cur = t->current;
-    Ctx *to = cur->resumer;
-    if (switch_reserve(t, to) < 0)
+    if (t->current->co->is_generator) {
+        /* Its resumer is the consumer's next(): a suspend would look like an item. */
+        PyErr_SetString(CoroutineError,
+                        "cannot suspend a stackful generator: use stackful.emit() to "
+                        "produce an item, or run suspending code in a Coroutine");
         return NULL;
-    cur->state = STATE_SUSPENDED;
-    cur->resumer = NULL;
-    to->state = STATE_RUNNING;
-    t->release = (PyObject *)cur->co;   /* the chain's reference */
-    PyObject *value = nargs ? args[0] : Py_None;
-    return switch_to(t, to, Py_NewRef(value));
+    }
+    return yield_to_resumer(t, nargs ? args[0] : Py_None);
+}
+
+static PyObject *
+mod_emit(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (check_max_args("emit", nargs, 1) < 0)
+        return NULL;
+    ThreadObject *t = tls_thread;
+    if (t == NULL || t->current->co == NULL || !t->current->co->is_generator) {
+        PyErr_SetString(CoroutineError,
+                        "cannot emit outside a stackful generator (emit() must run "
+                        "inside a function decorated with @stackful.generator)");
+        return NULL;
+    }
+    return yield_to_resumer(t, nargs ? args[0] : Py_None);
 }
 
 static PyObject *
@@ -1161,6 +1509,11 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
     ThreadObject *t;
     if (check_thread(co, "transfer to", &t) < 0)
         return NULL;
+    if (co->is_generator || (t->current->co != NULL && t->current->co->is_generator)) {
+        PyErr_SetString(CoroutineError,
+                        "cannot transfer into or out of a stackful generator");
+        return NULL;
+    }
     if (co->ctx.state != STATE_SUSPENDED) {
         PyErr_Format(CoroutineError, "cannot transfer to a %s coroutine",
                      state_names[co->ctx.state]);
@@ -1233,6 +1586,10 @@ static PyMethodDef module_methods[] = {
      "suspend(value=None, /)\n--\n\n"
      "Suspend the running coroutine, returning control (and value) to the context\n"
      "that resumed it. Returns the value passed to the next resume()."},
+    {"emit", (PyCFunction)(void (*)(void))mod_emit, METH_FASTCALL,
+     "emit(value=None, /)\n--\n\n"
+     "Produce the next item of the running stackful generator, from any call depth.\n"
+     "Returns the value sent by the consumer (None for next())."},
     {"current", (PyCFunction)mod_current, METH_NOARGS,
      "current()\n--\n\nThe running Coroutine, or None in a thread's main context."},
     {"in_coroutine", (PyCFunction)mod_in_coroutine, METH_NOARGS,
@@ -1281,7 +1638,9 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__core(void)
 {
-    if (PyType_Ready(&CoroutineType) < 0 || PyType_Ready(&ShareStackType) < 0 ||
+    GeneratorType.tp_base = &CoroutineType;
+    if (PyType_Ready(&CoroutineType) < 0 || PyType_Ready(&GeneratorType) < 0 ||
+        PyType_Ready(&ShareStackType) < 0 ||
         PyType_Ready(&ThreadType) < 0 || PyType_Ready(&ThreadSentinelType) < 0)
         return NULL;
     if (CoroutineStatsType.tp_name == NULL &&
@@ -1304,6 +1663,7 @@ PyInit__core(void)
         PyModule_AddObjectRef(m, "CoroutineError", CoroutineError) < 0 ||
         PyModule_AddObjectRef(m, "CoroutineExit", CoroutineExit) < 0 ||
         PyModule_AddObjectRef(m, "Coroutine", (PyObject *)&CoroutineType) < 0 ||
+        PyModule_AddObjectRef(m, "Generator", (PyObject *)&GeneratorType) < 0 ||
         PyModule_AddObjectRef(m, "ShareStack", (PyObject *)&ShareStackType) < 0 ||
         PyModule_AddObjectRef(m, "CoroutineStats", (PyObject *)&CoroutineStatsType) < 0 ||
         PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE", STACKFUL_DEFAULT_STACK_SIZE) < 0) {
