@@ -15,9 +15,11 @@
  *  5. Memory is paid for when used: stacks are virtual until touched, pooled, and
  *     given back; frame chunks are pooled.
  *
- * Ownership: the chain of running and "normal" contexts of a thread holds a strong
- * reference to each coroutine on it, so a coroutine can't be freed while it or
- * anything it resumed runs. A suspended coroutine is referenced only by its users; when
+ * Ownership: a coroutine on its thread's chain of running and "normal" contexts is
+ * kept alive either by the call that resumed it (resume(), throw(), close(), next():
+ * a call's arguments outlive it, and that call can't return while the coroutine is on
+ * the chain) or, when it joined by transfer(), by a reference the chain holds
+ * (Ctx.held). So a coroutine can't be freed while it or anything it resumed runs. A suspended coroutine is referenced only by its users; when
  * they drop it, its finalizer closes it (runs its `finally` blocks). References that a
  * switch drops are released after the switch, on the other side (after_switch), never
  * while the thread state is half-switched.
@@ -56,6 +58,7 @@ typedef struct Ctx {
     CoState state;
     struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
     struct CoroutineObject *co;     /* NULL for a thread's main context */
+    int held;                       /* the chain owns a reference to co (see top) */
 } Ctx;
 
 typedef struct {
@@ -125,6 +128,17 @@ static _Thread_local ThreadObject *tls_thread;
 #endif
 
 _Noreturn void coroutine_entry(void *arg);
+
+/* The switch path is inlined into each entry point (resume, next, suspend, emit): every
+ * C frame between the interpreter and the swap costs a mispredicted return on the way
+ * back (the return-stack predictor knows nothing of stack switches). */
+#if defined(__GNUC__)
+#  define HOT static inline __attribute__((always_inline))
+#  define COLD static __attribute__((noinline, cold))
+#else
+#  define HOT static inline
+#  define COLD static
+#endif
 
 #define HELPER_STACK_SIZE ((size_t)64 << 10)
 #define SAVE_BUF_MIN 256
@@ -290,7 +304,7 @@ stack_restore(CoroutineObject *co)
 /* ------------------------------------------------------------------------------ */
 /* The choke point                                                                */
 
-static PyObject *after_switch(ThreadObject *t, PyObject *value);
+HOT PyObject *after_switch(ThreadObject *t, PyObject *value);
 
 /* Runs on the thread's helper stack when the running coroutine hands its own share
  * stack to another coroutine: the bytes can't be copied over the stack we run on. */
@@ -317,15 +331,9 @@ helper_entry(void *arg)
 /* Get what a switch to `to` will need (a large enough save buffer for the coroutine
  * whose bytes it copies out), before anything changes: the switch itself can't fail.
  * Returns -1 with MemoryError set. */
-static int
-switch_reserve(ThreadObject *t, Ctx *to)
+COLD int
+switch_reserve_copy(ThreadObject *t, CoroutineObject *owner)
 {
-    CoroutineObject *co = to->co;
-    if (co == NULL)
-        return 0;
-    CoroutineObject *owner = co->stack->mem->owner;
-    if (owner == NULL || owner == co || owner->ctx.state == STATE_DEAD)
-        return 0;
     if (&owner->ctx == t->current) {
         /* Its sp is not known until it switches: measure from here, with room for
          * the frames between here and the swap. */
@@ -335,11 +343,23 @@ switch_reserve(ThreadObject *t, Ctx *to)
     return save_buf_reserve(owner, (size_t)(owner->stack_top - (char *)owner->ctx.sp));
 }
 
+HOT int
+switch_reserve(ThreadObject *t, Ctx *to)
+{
+    CoroutineObject *co = to->co;
+    if (co == NULL)
+        return 0;
+    CoroutineObject *owner = co->stack->mem->owner;
+    if (owner == NULL || owner == co || owner->ctx.state == STATE_DEAD)
+        return 0;
+    return switch_reserve_copy(t, owner);
+}
+
 /* Transfer control from the running context to `to`. The caller has reserved
  * (switch_reserve) and has already set the states and chain links. `value` is an
  * owned reference handed to `to`, or NULL with an exception set, which `to` then
  * raises. Returns what is handed to this context when it next runs. */
-static PyObject *
+HOT PyObject *
 switch_to(ThreadObject *t, Ctx *to, PyObject *value)
 {
     Ctx *from = t->current;
@@ -383,13 +403,11 @@ static void release_finished(CoroutineObject *co, PyObject **refs);
 /* First thing in a context that was just switched to: finish the work the switch
  * handed over. Fields are taken before any Python code can run (which could switch
  * and hand over new work). */
-static PyObject *
-after_switch(ThreadObject *t, PyObject *value)
+COLD void
+after_switch_work(ThreadObject *t)
 {
     CoroutineObject *finished = t->finished;
     PyObject *release = t->release;
-    if (finished == NULL && release == NULL)
-        return value;
     t->finished = NULL;
     t->release = NULL;
     PyObject *refs[2] = {NULL, NULL};
@@ -398,6 +416,13 @@ after_switch(ThreadObject *t, PyObject *value)
     Py_XDECREF(refs[0]);
     Py_XDECREF(refs[1]);
     Py_XDECREF(release);
+}
+
+HOT PyObject *
+after_switch(ThreadObject *t, PyObject *value)
+{
+    if (t->finished != NULL || t->release != NULL)
+        after_switch_work(t);
     return value;
 }
 
@@ -449,7 +474,8 @@ coroutine_entry(void *arg)
     co->ctx.resumer = NULL;
     to->state = STATE_RUNNING;
     t->finished = co;
-    t->release = (PyObject *)co;    /* the chain's reference */
+    t->release = co->ctx.held ? (PyObject *)co : NULL;
+    co->ctx.held = 0;
     if (switch_reserve(t, to) < 0)
         Py_FatalError("stackful: out of memory while a coroutine finished");
     switch_to(t, to, result);
@@ -514,26 +540,32 @@ prepare_start(CoroutineObject *co)
 /* Make `co` (suspended, of this thread) the running context, with `resumer` as the
  * context its suspend() returns to; the current context becomes `from_state`.
  * `value`: owned, or NULL with an exception set. */
-static PyObject *
-enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state,
-      PyObject *release, PyObject *value)
+HOT PyObject *
+enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, int hold,
+      PyObject *value)
 {
-    if (prepare_start(co) < 0 || switch_reserve(t, &co->ctx) < 0) {
+    if ((!co->started && prepare_start(co) < 0) || switch_reserve(t, &co->ctx) < 0) {
         Py_XDECREF(value);
         return NULL;
     }
     Ctx *from = t->current;
-    Py_INCREF(co);                          /* it joins the chain */
+    if (hold)
+        Py_INCREF(co);
+    co->ctx.held = hold;
     co->ctx.resumer = resumer;
     co->ctx.state = STATE_RUNNING;
     from->state = from_state;
-    if (from_state == STATE_SUSPENDED)
+    if (from_state == STATE_SUSPENDED) {
+        /* It leaves the chain (transfer): drop the chain's reference, if it had one. */
         from->resumer = NULL;
-    t->release = release;
+        t->release = from->held ? (PyObject *)from->co : NULL;
+        from->held = 0;
+    }
     return switch_to(t, &co->ctx, value);
 }
 
-static PyObject *
+/* The caller (resume, next, ...) holds co for the whole call: no chain reference. */
+HOT PyObject *
 resume_with(CoroutineObject *co, PyObject *value /* owned or NULL+exc */)
 {
     ThreadObject *t;
@@ -541,7 +573,7 @@ resume_with(CoroutineObject *co, PyObject *value /* owned or NULL+exc */)
         Py_XDECREF(value);
         return NULL;
     }
-    return enter(t, co, t->current, STATE_NORMAL, NULL, value);
+    return enter(t, co, t->current, STATE_NORMAL, 0, value);
 }
 
 static void
@@ -606,7 +638,7 @@ throw_into(CoroutineObject *co, PyObject *exc_instance /* owned */, const char *
     }
     PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
     Py_DECREF(exc_instance);
-    return enter(t, co, t->current, STATE_NORMAL, NULL, NULL);
+    return enter(t, co, t->current, STATE_NORMAL, 0, NULL);
 }
 
 static PyObject *
@@ -1432,7 +1464,7 @@ static PyTypeObject ShareStackType = {
 
 /* Return control (and value) from the running coroutine to its resumer: suspend()
  * and emit() are this, each checking what kind of coroutine may call it. */
-static PyObject *
+HOT PyObject *
 yield_to_resumer(ThreadObject *t, PyObject *value)
 {
     Ctx *cur = t->current;
@@ -1442,7 +1474,8 @@ yield_to_resumer(ThreadObject *t, PyObject *value)
     cur->state = STATE_SUSPENDED;
     cur->resumer = NULL;
     to->state = STATE_RUNNING;
-    t->release = (PyObject *)cur->co;   /* the chain's reference */
+    t->release = cur->held ? (PyObject *)cur->co : NULL;
+    cur->held = 0;
     return switch_to(t, to, Py_NewRef(value));
 }
 
@@ -1550,10 +1583,10 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
     PyObject *sent = instance != NULL ? NULL : Py_NewRef(value);
     if (cur->co == NULL) {
         /* The main context has no resumer to hand on: it waits, as in resume(). */
-        return enter(t, co, cur, STATE_NORMAL, NULL, sent);
+        return enter(t, co, cur, STATE_NORMAL, 0, sent);
     }
     /* The target takes the current coroutine's place on the chain. */
-    return enter(t, co, cur->resumer, STATE_SUSPENDED, (PyObject *)cur->co, sent);
+    return enter(t, co, cur->resumer, STATE_SUSPENDED, 1, sent);
 }
 
 static PyObject *
