@@ -274,6 +274,7 @@ stack_save(CoroutineObject *co)
     size_t len = (size_t)(co->stack_top - (char *)co->ctx.sp);
     if (len > co->save_cap)
         Py_FatalError("stackful: save buffer not reserved before a switch");
+    stackful_stack_readable(co->ctx.sp, len);
     memcpy(co->save_buf, co->ctx.sp, len);
     co->save_len = len;
     co->stats.copies_out++;

@@ -15,15 +15,29 @@
 #  endif
 #endif
 
+/* AddressSanitizer poisons the red zones of live frames in its shadow memory. Stack
+ * bytes that are copied out, or copied back over another coroutine's shadow state,
+ * would trip it: unpoison the range (its frames then go unchecked until they return). */
+#if defined(__SANITIZE_ADDRESS__)
+#  include <sanitizer/asan_interface.h>
+#  define UNPOISON(addr, len) __asan_unpoison_memory_region((addr), (len))
+#else
+#  define UNPOISON(addr, len) ((void)(addr), (void)(len))
+#endif
+
 void
 stackful_stack_writable(void *addr, size_t len)
 {
+    UNPOISON(addr, len);
 #ifdef HAVE_MEMCHECK_H
     VALGRIND_MAKE_MEM_UNDEFINED(addr, len);
-#else
-    (void)addr;
-    (void)len;
 #endif
+}
+
+void
+stackful_stack_readable(void *addr, size_t len)
+{
+    UNPOISON(addr, len);
 }
 
 

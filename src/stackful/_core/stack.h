@@ -49,6 +49,8 @@ size_t stackful_stack_pool_count(void);
  * written although it lies below a stack pointer it has seen: stack copies and new
  * contexts' first frames. A few no-op instructions otherwise. */
 void stackful_stack_writable(void *addr, size_t len);
+/* The same for a live range about to be copied out (AddressSanitizer builds). */
+void stackful_stack_readable(void *addr, size_t len);
 /* Registry access for the overflow handler: the first live stack. */
 StackMem *stackful_stack_registry(void);
 
