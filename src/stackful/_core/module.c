@@ -1680,6 +1680,11 @@ PyInit__core(void)
     if (CoroutineStatsType.tp_name == NULL &&
         PyStructSequence_InitType2(&CoroutineStatsType, &CoroutineStats_desc) < 0)
         return NULL;
+    char why[512];
+    if (stackful_switch_supported(why, sizeof why) < 0) {
+        PyErr_SetString(PyExc_ImportError, why);
+        return NULL;
+    }
     if (stackful_overflow_install(describe_owner) < 0)
         return PyErr_SetFromErrno(PyExc_OSError);
     PyObject *m = PyModule_Create(&module_def);

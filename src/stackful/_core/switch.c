@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#if defined(__linux__)
+#  include <sys/syscall.h>
+#endif
 
 #if defined(__x86_64__) && !defined(_WIN32)
 #  include "switch_x86_64.h"
@@ -16,6 +19,27 @@
 #else
 #  error "stackful has a context switch for x86-64 System V and AArch64 (AAPCS64) only"
 #endif
+
+int
+stackful_switch_supported(char *why, size_t why_size)
+{
+#if defined(__x86_64__) && defined(__linux__) && defined(SYS_arch_prctl)
+    /* ARCH_SHSTK_STATUS (Linux 6.6+; older kernels fail the call: no shadow stack). */
+    unsigned long long features = 0;
+    if (syscall(SYS_arch_prctl, 0x5005 /* ARCH_SHSTK_STATUS */, &features) == 0 &&
+        (features & 1ULL /* ARCH_SHSTK_SHSTK */)) {
+        snprintf(why, why_size,
+                 "stackful: this process runs with CET shadow stacks enabled "
+                 "(e.g. GLIBC_TUNABLES=glibc.cpu.x86_shstk=on); stackful's stack switch "
+                 "does not switch shadow stacks yet, so it refuses to load rather than "
+                 "crash at the first switch. Run without shadow-stack enforcement.");
+        return -1;
+    }
+#endif
+    (void)why;
+    (void)why_size;
+    return 0;
+}
 
 _Noreturn void
 stackful_entry_returned(void)

@@ -34,6 +34,11 @@ void *stackful_init_context(void *top, stackful_entry_fn entry);
 
 #define STACKFUL_INIT_FRAME_SIZE 256
 
+/* Whether this process can switch stacks with this switch: 0 if so; otherwise -1 with
+ * a message in why. x86-64: CET shadow stacks, once enforced, would kill the process at
+ * the first `ret` into another stack (the switch does not switch shadow stacks). */
+int stackful_switch_supported(char *why, size_t why_size);
+
 /* Called if an entry function returns: reports and aborts (libaco's protector). */
 _Noreturn void stackful_entry_returned(void);
 
