@@ -7,17 +7,41 @@ AddressSanitizer (run it with LD_PRELOAD=$(gcc -print-file-name=libasan.so)).
 
 import os
 import sys
+import sysconfig
 
 from setuptools import Extension, setup
 
-SUPPORTED = ((3, 11),)
+SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))
 
-if sys.version_info[:2] not in SUPPORTED or getattr(sys, "_is_gil_enabled", lambda: True)() is False:
+free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+if (sys.implementation.name != "cpython" or sys.version_info[:2] not in SUPPORTED
+        or free_threaded):
     supported = ", ".join("%d.%d" % v for v in SUPPORTED)
     raise SystemExit(
-        "stackful supports CPython %s (with the GIL) on x86-64 and aarch64 Linux; "
-        "this is %s %s" % (supported, sys.implementation.name, sys.version.split()[0])
+        "stackful supports CPython %s (with the GIL, not free-threaded builds) on x86-64 "
+        "and aarch64 Linux; this is %s %s%s" % (
+            supported, sys.implementation.name, sys.version.split()[0],
+            " (free-threaded)" if free_threaded else "")
     )
+
+
+def header_declares(header, name):
+    """Whether CPython's installed header declares `name` (for APIs that arrived in a
+    patch release, which PY_VERSION_HEX alone can't tell)."""
+    path = os.path.join(sysconfig.get_paths()["include"], header)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return name in f.read()
+    except OSError:
+        return False
+
+
+define_macros = []
+# 3.14: coroutines set the C-stack limits of their own stacks; newer 3.14 releases
+# have an API that computes them (pystate_314.h sets them directly otherwise).
+if header_declares(os.path.join("cpython", "pystate.h"),
+                   "PyUnstable_ThreadState_SetStackProtection"):
+    define_macros.append(("STACKFUL_HAVE_SET_STACK_PROTECTION", "1"))
 
 debug = os.environ.get("STACKFUL_DEBUG", "")
 extra_compile_args = ["-std=c11", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
@@ -52,8 +76,14 @@ core = Extension(
         "src/stackful/_core/selftest_x86_64.h",
         "src/stackful/_core/selftest_aarch64.h",
         "src/stackful/_core/pystate.h",
+        "src/stackful/_core/pystate_fields.h",
+        "src/stackful/_core/pystate_common.h",
         "src/stackful/_core/pystate_311.h",
+        "src/stackful/_core/pystate_312.h",
+        "src/stackful/_core/pystate_313.h",
+        "src/stackful/_core/pystate_314.h",
     ],
+    define_macros=define_macros,
     extra_compile_args=extra_compile_args,
     extra_link_args=extra_link_args,
     undef_macros=undef_macros,

@@ -1,19 +1,17 @@
 """Stack overflow: reported clearly, never silent corruption (run in subprocesses)."""
 
 import signal
+import sys
 
 import pytest
 
-
+# Native recursion (no interpreter involved, so no CPython version's recursion check
+# stops it) until the coroutine's stack runs out.
 OVERFLOW = """
 import stackful
 
-def deep(n):
-    # C recursion: each level is a new interpreter C frame on the coroutine's stack.
-    return list(map(deep, [n + 1]))[0]
-
 def overflowing_task():
-    return deep(0)
+    return stackful._core._recurse_natively(10**9)
 
 co = stackful.Coroutine(overflowing_task, stack=stackful.ShareStack(64 * 1024))
 co.resume()
@@ -41,12 +39,9 @@ def test_overflow_report_chains_to_faulthandler(python_subprocess):
 def test_overflow_on_default_stack_in_a_thread(python_subprocess):
     proc = python_subprocess(
         """
-        import sys, threading, stackful
-        sys.setrecursionlimit(1_000_000)
-        def deep(n):
-            return list(map(deep, [n + 1]))[0]
+        import threading, stackful
         def runaway():
-            return deep(0)
+            return stackful._core._recurse_natively(10**9)
         def thread_main():
             stackful.Coroutine(runaway).resume()
         th = threading.Thread(target=thread_main)
@@ -54,7 +49,35 @@ def test_overflow_on_default_stack_in_a_thread(python_subprocess):
         """
     )
     assert proc.returncode == -signal.SIGSEGV
-    assert "stackful: stack overflow in coroutine runaway (its ShareStack has 2097152 bytes)" in proc.stderr
+    assert ("stackful: stack overflow in coroutine runaway (its ShareStack has 2097152 "
+            "bytes)") in proc.stderr
+
+
+CALLBACK_RECURSION = """
+import stackful
+
+def walk(node):
+    # Each level: C code (map, sum) calling back into Python, i.e. C stack.
+    return node if isinstance(node, int) else sum(map(walk, node))
+
+tree = 1
+for _ in range(400):
+    tree = [tree]
+try:
+    stackful.Coroutine(walk, tree, stack=stackful.ShareStack(64 * 1024)).resume()
+except RecursionError as e:
+    print("RecursionError:", e)
+"""
+
+
+def test_deep_c_recursion_through_the_interpreter(python_subprocess):
+    proc = python_subprocess(CALLBACK_RECURSION)
+    if sys.version_info >= (3, 14):
+        # 3.14 checks the real stack pointer against the coroutine's own stack bounds.
+        assert proc.returncode == 0 and proc.stdout.startswith("RecursionError:"), proc
+    else:
+        assert proc.returncode == -signal.SIGSEGV, proc
+        assert "stackful: stack overflow in coroutine walk" in proc.stderr
 
 
 def test_unrelated_segfault_is_not_misreported(python_subprocess):
@@ -75,6 +98,14 @@ def test_python_recursion_in_coroutine_raises_recursion_error_on_small_stack():
     def recurse(n):
         return recurse(n + 1)
 
-    # Pure Python recursion does not grow the C stack in 3.11: RecursionError, as usual.
+    # Pure Python recursion costs no C stack on 3.11+: RecursionError, as usual.
     with pytest.raises(RecursionError):
         stackful.Coroutine(recurse, 0, stack=stackful.ShareStack(16 * 1024)).resume()
+
+
+def test_recurse_natively_helper_is_bounded():
+    import stackful
+
+    assert stackful._core._recurse_natively(10) == 10
+    with pytest.raises((OverflowError, TypeError, ValueError)):
+        stackful._core._recurse_natively(-1)

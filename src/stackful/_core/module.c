@@ -276,6 +276,7 @@ stack_save(CoroutineObject *co)
         Py_FatalError("stackful: save buffer not reserved before a switch");
     stackful_stack_readable(co->ctx.sp, len);
     memcpy(co->save_buf, co->ctx.sp, len);
+    pystate_stack_moved(&co->ctx.py, (char *)co->ctx.sp, len, co->save_buf);
     co->save_len = len;
     co->stats.copies_out++;
     co->stats.bytes_out += len;
@@ -295,6 +296,7 @@ stack_restore(CoroutineObject *co)
     }
     stackful_stack_writable(co->ctx.sp, co->save_len);
     memcpy(co->ctx.sp, co->save_buf, co->save_len);
+    pystate_stack_moved(&co->ctx.py, co->save_buf, co->save_len, (char *)co->ctx.sp);
     co->stats.copies_in++;
     co->stats.bytes_in += co->save_len;
     if (co->save_len > co->stats.max_copy)
@@ -1009,6 +1011,7 @@ Coroutine_dealloc(CoroutineObject *co)
                 PyErr_WriteUnraisable((PyObject *)co);
             PyErr_Restore(type, value, tb);
         }
+        pystate_abandon(&co->ctx.py);
         release_stack(co);
     }
     else if (co->started && co->ctx.state != STATE_DEAD) {
@@ -1615,6 +1618,28 @@ mod_selftest_switch(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
+/* For the overflow tests: C recursion that never enters the interpreter, so that no
+ * CPython version's recursion checks stop it before it reaches a guard page. */
+static size_t __attribute__((noinline))
+native_recursion(size_t depth)
+{
+    volatile char frame[512];
+    frame[0] = (char)depth;
+    frame[511] = 1;
+    if (depth == 0)
+        return 0;
+    return native_recursion(depth - 1) + (size_t)frame[511];
+}
+
+static PyObject *
+mod_recurse_natively(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    size_t depth = PyLong_AsSize_t(arg);
+    if (depth == (size_t)-1 && PyErr_Occurred())
+        return NULL;
+    return PyLong_FromSize_t(native_recursion(depth));
+}
+
 static PyMethodDef module_methods[] = {
     {"suspend", (PyCFunction)(void (*)(void))mod_suspend, METH_FASTCALL,
      "suspend(value=None, /)\n--\n\n"
@@ -1633,6 +1658,8 @@ static PyMethodDef module_methods[] = {
      "Switch directly to the suspended coroutine target (symmetric transfer)."},
     {"switch_count", (PyCFunction)mod_switch_count, METH_NOARGS,
      "switch_count()\n--\n\nContext switches made by this thread so far."},
+    {"_recurse_natively", (PyCFunction)mod_recurse_natively, METH_O,
+     "_recurse_natively(depth, /)\n--\n\nRecurse depth levels of 512-byte C frames (tests)."},
     {"_selftest_switch", (PyCFunction)mod_selftest_switch, METH_NOARGS,
      "_selftest_switch()\n--\n\nCheck that every callee-saved register and the FP control\n"
      "state survive a switch; raises AssertionError naming the first that does not."},

@@ -3,6 +3,7 @@
  * Each supported ABI has its own header of top-level assembly; a top-level asm block
  * in a C file gets the compiler's .note.GNU-stack section, so the extension never asks
  * for an executable stack (glibc 2.41 refuses to load modules that do). */
+#define _GNU_SOURCE   /* syscall() */
 #include "switch.h"
 
 #include <stdio.h>

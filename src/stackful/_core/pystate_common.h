@@ -1,0 +1,339 @@
+/* pystate_common.h -- the parts of the per-version thread-state code that every
+ * supported CPython shares. Included only by the pystate_3XX.h files, after they have
+ * defined PyStateSaved (with STACKFUL_COMMON_SAVED_FIELDS, pystate_fields.h) and these
+ * version macros:
+ *
+ *   STACKFUL_PY_REMAINING, STACKFUL_PY_LIMIT   names of the Python recursion counters
+ *   STACKFUL_HAS_CFRAME        1 if the thread state reaches the current frame through
+ *                              a _PyCFrame (3.11, 3.12), 0 if directly (3.13+)
+ *   STACKFUL_C_RECURSION_LIMIT (3.12, 3.13) the thread's C recursion budget, counted
+ *                              down in c_recursion_remaining
+ *   STACKFUL_TRASH_NESTING     (3.11, 3.12) the thread-state member counting trash-can
+ *                              nesting
+ *   STACKFUL_CSTACK_FRAMES     1 if the frame chain contains frames that live on the
+ *                              C stack (the eval loop's entry frames, 3.12+)
+ *   STACKFUL_FRAME_ON_CSTACK(f)   whether frame f is one of those
+ *   STACKFUL_FRAME_CODE, STACKFUL_FRAME_FUNC   names of a frame's code and function
+ *                              members (PyObject pointers), unless the version file
+ *                              defines its own frame_visit (and STACKFUL_HAVE_FRAME_VISIT)
+ */
+#ifndef STACKFUL_PYSTATE_COMMON_H
+#define STACKFUL_PYSTATE_COMMON_H
+
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------------ */
+/* Frame data-stack chunks                                                        */
+
+/* Frame data-stack chunk given to a new coroutine. CPython's own chunks are 16 KiB
+ * (DATA_STACK_CHUNK_SIZE); the same size means a coroutine spills into a second chunk
+ * at the same depth as a thread would. Only touched pages cost memory. */
+#define STACKFUL_ROOT_CHUNK_SIZE ((size_t)16 << 10)
+#define STACKFUL_CHUNK_POOL_MAX 256
+
+static _PyStackChunk *chunk_pool[STACKFUL_CHUNK_POOL_MAX];
+static size_t chunk_pool_count;
+
+/* The data-stack fields a new coroutine starts with: a root chunk of its own, empty.
+ * Returns -1 with MemoryError set. */
+static inline int
+datastack_init(PyStateSaved *s)
+{
+    _PyStackChunk *chunk;
+    if (chunk_pool_count > 0) {
+        chunk = chunk_pool[--chunk_pool_count];
+    }
+    else {
+        chunk = PyMem_RawMalloc(STACKFUL_ROOT_CHUNK_SIZE);
+        if (chunk == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    chunk->previous = NULL;
+    chunk->size = STACKFUL_ROOT_CHUNK_SIZE;
+    chunk->top = 0;
+    s->datastack_chunk = chunk;
+    /* Slot 0 stays unused, as CPython does for a thread's root chunk: popping the
+     * first frame then never frees the chunk (it is ours to recycle). */
+    s->datastack_top = &chunk->data[1];
+    s->datastack_limit = (PyObject **)((char *)chunk + chunk->size);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Save, restore, start                                                           */
+
+/* What a version saves and restores beyond the common fields (defaults: nothing). */
+#ifndef STACKFUL_SAVE_EXTRA
+#  define STACKFUL_SAVE_EXTRA(s, ts) ((void)0)
+#endif
+#ifndef STACKFUL_RESTORE_EXTRA
+#  define STACKFUL_RESTORE_EXTRA(s, ts) ((void)0)
+#endif
+#ifndef STACKFUL_INIT_EXTRA
+#  define STACKFUL_INIT_EXTRA(s, lo, hi) ((void)(lo), (void)(hi), 0)
+#endif
+
+static inline void
+pystate_save(PyStateSaved *s, PyThreadState *ts)
+{
+    STACKFUL_SAVE_EXTRA(s, ts);
+#if STACKFUL_HAS_CFRAME
+    s->cframe = ts->cframe;
+    s->top_frame = ts->cframe->current_frame;
+#else
+    s->top_frame = ts->current_frame;
+#endif
+#ifdef STACKFUL_C_RECURSION_LIMIT
+    s->c_depth = STACKFUL_C_RECURSION_LIMIT - ts->c_recursion_remaining;
+#endif
+#ifdef STACKFUL_TRASH_NESTING
+    s->trash_delete_nesting = ts->STACKFUL_TRASH_NESTING;
+#endif
+    s->py_depth = ts->STACKFUL_PY_LIMIT - ts->STACKFUL_PY_REMAINING;
+    s->datastack_chunk = ts->datastack_chunk;
+    s->datastack_top = ts->datastack_top;
+    s->datastack_limit = ts->datastack_limit;
+    s->exc_info = ts->exc_info;
+    s->context = ts->context;
+}
+
+static inline void
+pystate_restore(PyStateSaved *s, PyThreadState *ts)
+{
+#if STACKFUL_HAS_CFRAME
+    ts->cframe = s->cframe;
+#else
+    ts->current_frame = s->top_frame;
+#endif
+#ifdef STACKFUL_C_RECURSION_LIMIT
+    ts->c_recursion_remaining = STACKFUL_C_RECURSION_LIMIT - s->c_depth;
+#endif
+#ifdef STACKFUL_TRASH_NESTING
+    ts->STACKFUL_TRASH_NESTING = s->trash_delete_nesting;
+#endif
+    ts->STACKFUL_PY_REMAINING = ts->STACKFUL_PY_LIMIT - s->py_depth;
+    ts->datastack_chunk = s->datastack_chunk;
+    ts->datastack_top = s->datastack_top;
+    ts->datastack_limit = s->datastack_limit;
+    ts->exc_info = s->exc_info;
+    ts->context = s->context;
+    s->context = NULL;
+    /* ContextVar.get() caches by (context, version): a new version invalidates it. */
+    ts->context_ver++;
+    STACKFUL_RESTORE_EXTRA(s, ts);
+}
+
+/* Start state of a new coroutine: no Python frame (its first frame's f_back is
+ * None; with a cframe chain, its own root cframe), a fresh frame chunk, no exception
+ * being handled, Python (and C) recursion depth 0, trash-can nesting 0, `context` (an owned
+ * reference) as its current Context; STACKFUL_INIT_EXTRA adds what a version needs
+ * (its C stack spans [stack_lo, stack_hi)). Returns -1 with an exception set (only
+ * MemoryError today); nothing needs undoing then. */
+static inline int
+pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context,
+                       char *stack_lo, char *stack_hi)
+{
+    if (STACKFUL_INIT_EXTRA(s, stack_lo, stack_hi) < 0 || datastack_init(s) < 0)
+        return -1;
+    own->exc_state.exc_value = NULL;
+    own->exc_state.previous_item = NULL;
+#if STACKFUL_HAS_CFRAME
+    own->root_cframe = (_PyCFrame){.current_frame = NULL, .previous = NULL};
+    s->cframe = &own->root_cframe;
+#endif
+#ifdef STACKFUL_C_RECURSION_LIMIT
+    s->c_depth = 0;
+#endif
+#ifdef STACKFUL_TRASH_NESTING
+    s->trash_delete_nesting = 0;
+#endif
+    s->top_frame = NULL;
+    s->py_depth = 0;
+    s->exc_info = &own->exc_state;
+    s->context = context;
+    return 0;
+}
+
+/* A coroutine's function has returned: all its frames are popped, so its data stack
+ * is back to the root chunk. Recycle the chunk; returns the references that the caller
+ * must release once it is safe to run Python code (context, exception value). */
+static inline void
+pystate_release_finished(PyStateSaved *s, PyStateOwn *own, PyObject **refs /* [2] */)
+{
+    _PyStackChunk *chunk = s->datastack_chunk;
+    assert(chunk != NULL && chunk->previous == NULL);
+    if (chunk_pool_count < STACKFUL_CHUNK_POOL_MAX)
+        chunk_pool[chunk_pool_count++] = chunk;
+    else
+        PyMem_RawFree(chunk);
+    s->datastack_chunk = NULL;
+    s->datastack_top = s->datastack_limit = NULL;
+    refs[0] = s->context;
+    s->context = NULL;
+    refs[1] = own->exc_state.exc_value;
+    own->exc_state.exc_value = NULL;
+}
+
+static inline int
+pystate_has_frames(const PyStateSaved *s)
+{
+    return s->top_frame != NULL;
+}
+
+/* Whether the interpreter is shutting down: no coroutine is entered then. */
+static inline int
+pystate_is_finalizing(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return _Py_IsFinalizing();
+#endif
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Introspection of a suspended context                                           */
+
+#ifndef STACKFUL_HAVE_FRAME_VISIT
+/* Owned references of a thread-owned frame: its code, function, locals dict, frame
+ * object and fast locals. The evaluation stack of a frame that is inside a call has
+ * no recorded depth (stacktop is only kept for frames that are not executing), so it
+ * is not visited: what only it holds stays alive, which is safe. */
+static inline int
+frame_visit(_PyInterpreterFrame *f, visitproc visit, void *arg)
+{
+    PyObject *code = (PyObject *)f->STACKFUL_FRAME_CODE;
+    Py_VISIT(f->frame_obj);
+    Py_VISIT(f->f_locals);
+    Py_VISIT(f->STACKFUL_FRAME_FUNC);
+    Py_VISIT(code);
+    if (code == NULL || !PyCode_Check(code))
+        return 0;
+    int n = ((PyCodeObject *)code)->co_nlocalsplus;
+    for (int i = 0; i < n; i++)
+        Py_VISIT(f->localsplus[i]);
+    return 0;
+}
+#endif
+
+/* What a suspended coroutine references, for the cycle collector. Only frames the
+ * thread owns (ours): a generator's frame on our chain is visited by its generator, a
+ * frame object's by the frame object, and the eval loop's entry frames (3.12+) own
+ * nothing. Every frame read here is in memory that is valid while the coroutine is
+ * suspended (pystate_stack_moved keeps the chain pointing at it). */
+static inline int
+pystate_traverse(const PyStateSaved *s, const PyStateOwn *own, visitproc visit, void *arg)
+{
+    for (_PyInterpreterFrame *f = s->top_frame; f != NULL; f = f->previous) {
+        if (f->owner != FRAME_OWNED_BY_THREAD)
+            continue;
+        int err = frame_visit(f, visit, arg);
+        if (err)
+            return err;
+    }
+    Py_VISIT(s->context);
+    Py_VISIT(own->exc_state.exc_value);
+    return 0;
+}
+
+/* The top frame object of a suspended context (new reference), or NULL without an
+ * exception if it has none. CPython only makes frame objects for the current frame
+ * chain, so point the thread at ours for that moment (PyThreadState_GetFrame skips
+ * incomplete and entry frames, as for a running thread); the allocation could start a
+ * collection that runs arbitrary code with the thread state half-switched, so the
+ * collector is off meanwhile. */
+static inline PyObject *
+pystate_frame_object(const PyStateSaved *s, PyThreadState *ts)
+{
+    if (s->top_frame == NULL)
+        return NULL;
+    int gc_was_enabled = PyGC_Disable();
+#if STACKFUL_HAS_CFRAME
+    _PyCFrame probe = {.current_frame = s->top_frame, .previous = NULL};
+    _PyCFrame *saved = ts->cframe;
+    ts->cframe = &probe;
+    PyFrameObject *frame = PyThreadState_GetFrame(ts);
+    ts->cframe = saved;
+#else
+    _PyInterpreterFrame *saved = ts->current_frame;
+    ts->current_frame = s->top_frame;
+    PyFrameObject *frame = PyThreadState_GetFrame(ts);
+    ts->current_frame = saved;
+#endif
+    if (gc_was_enabled)
+        PyGC_Enable();
+    return (PyObject *)frame;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Frames that live on the C stack (3.12+)                                        */
+
+/* Since 3.12 each activation of the eval loop links an "entry frame" into the frame
+ * chain: a _PyInterpreterFrame that is a local variable of _PyEval_EvalFrameDefault,
+ * i.e. on the C stack of the context that runs it. The Python frame that activation
+ * started points at it (frame->previous), and it points at the frame that was current
+ * when C code called into the interpreter. CPython's frame walkers (f_back,
+ * PyThreadState_GetFrame, tracebacks) read it to skip it.
+ *
+ * A suspended coroutine's C stack is not always where its frames point: when it shares
+ * a ShareStack, its used bytes are copied to its save buffer and another coroutine's
+ * bytes take their place. Whoever walks its frames then (frame.f_back, co.frame, the
+ * cycle collector) would read the other coroutine's data as a frame.
+ *
+ * pystate_stack_moved: the bytes [from, from + len) of a suspended context's C stack
+ * were copied to `to` (out to the save buffer, or back onto the share stack). Every
+ * link of its frame chain that points into the old place is made to point at the same
+ * bytes in the new place, so the chain is always readable. The walk starts from the
+ * heap frames, reads each entry frame at its current place, and goes on below it; it
+ * costs one step per frame of the context, and only happens when a share stack changes
+ * owner (which already copies the bytes). No other memory points at entry frames from
+ * outside the stack bytes themselves, and pointers inside the stack bytes (C locals)
+ * are right again once the bytes are back at their own addresses. */
+static inline void
+pystate_stack_moved(PyStateSaved *s, const char *from, size_t len, char *to)
+{
+#if STACKFUL_CSTACK_FRAMES
+    const uintptr_t lo = (uintptr_t)from;
+#  define STACKFUL_MOVED(p)                                                          \
+    ((uintptr_t)(p) - lo < len ? (_PyInterpreterFrame *)(to + ((uintptr_t)(p) - lo))  \
+                               : (p))
+    s->top_frame = STACKFUL_MOVED(s->top_frame);
+    for (_PyInterpreterFrame *f = s->top_frame; f != NULL; f = f->previous)
+        f->previous = STACKFUL_MOVED(f->previous);
+#  undef STACKFUL_MOVED
+#else
+    (void)s;
+    (void)from;
+    (void)len;
+    (void)to;
+#endif
+}
+
+/* A suspended coroutine that will never run again (it could not be closed and is
+ * being freed: its frames are leaked) is about to lose its C stack and save buffer.
+ * Frame objects of its frames may outlive it, so link each of its frames straight to
+ * the next frame that is not on the C stack: walkers then never touch the freed
+ * bytes. Its frames are never executed again, so their links are free to change. Call
+ * while the chain is still readable (before the stack or save buffer is released). */
+static inline void
+pystate_abandon(PyStateSaved *s)
+{
+#if STACKFUL_CSTACK_FRAMES
+    _PyInterpreterFrame *f = s->top_frame;
+    while (f != NULL && STACKFUL_FRAME_ON_CSTACK(f))
+        f = f->previous;
+    s->top_frame = f;
+    for (; f != NULL; f = f->previous) {
+        _PyInterpreterFrame *p = f->previous;
+        while (p != NULL && STACKFUL_FRAME_ON_CSTACK(p))
+            p = p->previous;
+        f->previous = p;
+    }
+#else
+    (void)s;
+#endif
+}
+
+#endif

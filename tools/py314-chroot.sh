@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# py314-chroot.sh -- a Debian sid chroot with CPython 3.14, for building and testing
+# stackful on 3.14 on a machine whose own Debian does not ship it.
+#
+#   tools/py314-chroot.sh create              make the chroot (reused when it exists)
+#   tools/py314-chroot.sh run [--] CMD ...    run CMD inside it (creates it first if needed)
+#   tools/py314-chroot.sh path                print the chroot's directory
+#
+# The chroot lives outside the repository: $STACKFUL_SID_DIR, default /var/tmp/stackful-sid.
+# `run` works in a private mount namespace (nothing stays mounted afterwards), with the
+# repository bind-mounted at the same absolute path and the working directory kept when it
+# is inside the repository, so `cd "$repo" && tools/py314-chroot.sh run -- python3.14 -m
+# pytest` behaves as outside. /proc, /dev, /dev/shm and a fresh /tmp are mounted; the
+# package indexes of this machine (/opt/pypi, /opt/pypi-more, /opt/wheels) are bind-mounted
+# when present, and DNS, the CA bundle and pip configuration are copied in on every
+# run. Needs root.
+#
+# Example (what CI does):
+#   tools/py314-chroot.sh run -- python3.14 -m venv /tmp/venv314
+#   tools/py314-chroot.sh run -- /tmp/venv314/bin/pip install '.[test]'
+#   tools/py314-chroot.sh run -- /tmp/venv314/bin/python -m pytest -q
+# (/tmp inside the chroot is the chroot's own /tmp, kept between runs.)
+set -euo pipefail
+
+DIR=${STACKFUL_SID_DIR:-/var/tmp/stackful-sid}
+MIRROR=${STACKFUL_SID_MIRROR:-http://deb.debian.org/debian}
+PACKAGES=python3.14,python3.14-dev,python3.14-venv,gcc,libc6-dev,ca-certificates
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
+die() { echo "py314-chroot: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot and mounts need it)"
+
+create() {
+    if [ -x "$DIR/usr/bin/python3.14" ] && [ -e "$DIR/.stackful-complete" ]; then
+        return 0
+    fi
+    if ! command -v debootstrap >/dev/null; then
+        echo "py314-chroot: installing debootstrap" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    fi
+    if [ -e "$DIR" ]; then
+        echo "py314-chroot: $DIR is incomplete (an interrupted run?): removing it" >&2
+        # Refuse to remove anything that looks mounted into.
+        if grep -qs " $DIR/" /proc/mounts; then
+            die "something is still mounted under $DIR; unmount it first"
+        fi
+        rm -rf --one-file-system "$DIR"
+    fi
+    mkdir -p "$DIR"
+    echo "py314-chroot: debootstrap sid into $DIR (about a minute)" >&2
+    debootstrap --variant=minbase --include="$PACKAGES" sid "$DIR" "$MIRROR" >"$DIR.log" 2>&1 \
+        || { tail -30 "$DIR.log" >&2; die "debootstrap failed (full log: $DIR.log)"; }
+    [ -x "$DIR/usr/bin/python3.14" ] || die "debootstrap finished but $DIR has no python3.14"
+    touch "$DIR/.stackful-complete"
+    echo "py314-chroot: ready: $(chroot "$DIR" /usr/bin/python3.14 -VV)" >&2
+}
+
+# Files from the host that make the network and pip work the same inside.
+sync_config() {
+    cp -L /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
+    [ -f /etc/hosts ] && cp -L /etc/hosts "$DIR/etc/hosts"
+    # The host's CA bundle: this machine may reach package indexes through a proxy
+    # whose certificate only the host's bundle trusts (pip.conf and PIP_CERT point at it).
+    if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+        mkdir -p "$DIR/etc/ssl/certs"
+        cp -L /etc/ssl/certs/ca-certificates.crt "$DIR/etc/ssl/certs/ca-certificates.crt"
+    fi
+    [ -f /etc/pip.conf ] && cp -L /etc/pip.conf "$DIR/etc/pip.conf"
+    if [ -d /etc/xdg/pip ]; then
+        mkdir -p "$DIR/etc/xdg"
+        rm -rf "$DIR/etc/xdg/pip"
+        cp -rL /etc/xdg/pip "$DIR/etc/xdg/pip"
+    fi
+}
+
+run() {
+    create
+    sync_config
+    local cwd=/
+    case "$PWD/" in "$REPO"/*) cwd=$PWD ;; esac
+    # The mounts are made in a private namespace: they vanish when the command ends.
+    STACKFUL_SID_DIR="$DIR" STACKFUL_REPO="$REPO" STACKFUL_CWD="$cwd" \
+    exec unshare --mount --propagation private -- bash -euc '
+        d=$STACKFUL_SID_DIR
+        mount -t proc proc "$d/proc"
+        mount --rbind /dev "$d/dev"
+        mkdir -p "$d/dev/shm" && mount -t tmpfs -o mode=1777 shm "$d/dev/shm"
+        mkdir -p "$d$STACKFUL_REPO" && mount --bind "$STACKFUL_REPO" "$d$STACKFUL_REPO"
+        for p in /opt/pypi /opt/pypi-more /opt/wheels; do
+            if [ -d "$p" ]; then
+                mkdir -p "$d$p" && mount --bind -o ro "$p" "$d$p"
+            fi
+        done
+        chmod 1777 "$d/tmp"
+        cd_to=$STACKFUL_CWD
+        unset STACKFUL_SID_DIR STACKFUL_REPO STACKFUL_CWD
+        exec chroot "$d" /usr/bin/env -C "$cd_to" \
+            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+    ' bash "$@"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    create) create ;;
+    path) echo "$DIR" ;;
+    run)
+        [ "${1:-}" = "--" ] && shift
+        [ $# -gt 0 ] || die "run: no command given"
+        run "$@"
+        ;;
+    *) die "usage: $0 create | run [--] CMD [ARG...] | path" ;;
+esac
