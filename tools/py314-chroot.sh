@@ -23,7 +23,14 @@
 set -euo pipefail
 
 DIR=${STACKFUL_SID_DIR:-/var/tmp/stackful-sid}
-MIRROR=${STACKFUL_SID_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive this machine's apt already uses (its first deb822 or one-line
+# source that is not the security archive); override with STACKFUL_SID_MIRROR.
+apt_mirror() {
+    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
+      grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}'; } \
+        | grep -v -- '-security' | head -n 1
+}
+MIRROR=${STACKFUL_SID_MIRROR:-$(apt_mirror)}
 PACKAGES=python3.14,python3.14-dev,python3.14-venv,gcc,libc6-dev,ca-certificates
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
@@ -50,6 +57,7 @@ create() {
     fi
     mkdir -p "$DIR"
     echo "py314-chroot: debootstrap sid into $DIR (about a minute)" >&2
+    [ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt; set STACKFUL_SID_MIRROR"
     debootstrap --variant=minbase --include="$PACKAGES" sid "$DIR" "$MIRROR" >"$DIR.log" 2>&1 \
         || { tail -30 "$DIR.log" >&2; die "debootstrap failed (full log: $DIR.log)"; }
     [ -x "$DIR/usr/bin/python3.14" ] || die "debootstrap finished but $DIR has no python3.14"
