@@ -26,9 +26,9 @@ DIR=${STACKFUL_SID_DIR:-/var/tmp/stackful-sid}
 # The Debian archive this machine's apt already uses (its first deb822 or one-line
 # source that is not the security archive); override with STACKFUL_SID_MIRROR.
 apt_mirror() {
-    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-      grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}'; } \
-        | grep -v -- '-security' | head -n 1
+    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources || true
+      grep -hs '^deb ' /etc/apt/sources.list || true; } \
+        | awk '{print $2}' | { grep -v -- '-security' || true; } | head -n 1
 }
 MIRROR=${STACKFUL_SID_MIRROR:-$(apt_mirror)}
 PACKAGES=python3.14,python3.14-dev,python3.14-venv,gcc,libc6-dev,ca-certificates
