@@ -65,6 +65,7 @@ core = Extension(
         "src/stackful/_core/switch.c",
         "src/stackful/_core/overflow.c",
         "src/stackful/_core/selftest.c",
+        "src/stackful/_core/chunkcache.c",
     ],
     depends=[
         "src/stackful/_core/switch.h",
@@ -72,6 +73,7 @@ core = Extension(
         "src/stackful/_core/switch_aarch64.h",
         "src/stackful/_core/stack.h",
         "src/stackful/_core/overflow.h",
+        "src/stackful/_core/chunkcache.h",
         "src/stackful/_core/selftest.h",
         "src/stackful/_core/selftest_x86_64.h",
         "src/stackful/_core/selftest_aarch64.h",

@@ -146,8 +146,14 @@ assert copies == 0 and stack.owner_changes == 3
 # --------------------------------------------------------------------------------
 print("4. the default stack, and coroutines that resume coroutines")
 
-# Without stack=, every coroutine of a thread shares that thread's default stack.
-assert Coroutine(print).stack is Coroutine(print).stack
+# Without stack=, a thread's coroutines are dealt round-robin over its 16 default
+# share stacks: up to 16 coroutines never copy; the 17th shares the 1st one's stack.
+first = Coroutine(print)
+others = [Coroutine(print) for _ in range(15)]
+seventeenth = Coroutine(print)
+assert len({co.stack for co in [first] + others}) == 16
+assert seventeenth.stack is first.stack
+print("    default stacks per thread:", len({co.stack for co in [first] + others}))
 
 
 def child():
@@ -166,7 +172,8 @@ def parent(child_stack):
 # parent's own bytes are in the child's way at every resume -- the running parent
 # is copied out too (from a small helper stack, since it can't copy the stack it
 # runs on) and back in when the child suspends.
-same = Coroutine(parent, None)                 # parent and child on the default stack
+together = ShareStack(64 * 1024)
+same = Coroutine(parent, together, stack=together)   # parent and child on one stack
 kid = same.resume()
 print("    parent on the child's stack: parent copies", same.stats.copies_out,
       "out,", same.stats.copies_in, "in; child", kid.stats.copies_out, "out")
@@ -174,7 +181,7 @@ assert same.stats.copies_out == same.stats.copies_in == 3
 assert kid.stats.copies_out == kid.stats.copies_in == 2
 
 # Give the parent (a scheduler, say) a stack of its own, and nobody copies: the
-# child is then alone on the default stack.
+# child is then alone on a default stack.
 apart = Coroutine(parent, None, stack=ShareStack(64 * 1024))
 kid = apart.resume()
 print("    parent on its own stack:     parent copies", apart.stats.copies_out,

@@ -486,14 +486,32 @@ def test_share_stack_sizes():
         ShareStack(1, True)  # guard_page is keyword-only
 
 
-def test_default_stack_is_shared_per_thread():
-    a, b = Coroutine(print), Coroutine(print)
-    assert a.stack is b.stack
+def test_default_stacks_are_dealt_round_robin_per_thread():
+    n = stackful._core.DEFAULT_STACKS
+    cos = [Coroutine(print) for _ in range(2 * n)]
+    mine = {co.stack for co in cos}
+    assert len(mine) == n == 16
+    assert all(cos[i].stack is cos[i + n].stack for i in range(n))
+    assert all(s.size == 2 * 1024 * 1024 and s.guard_page for s in mine)
     other = []
-    th = threading.Thread(target=lambda: other.append(Coroutine(print).stack))
+    th = threading.Thread(target=lambda: other.extend(Coroutine(print).stack for _ in range(n)))
     th.start()
     th.join()
-    assert other[0] is not a.stack
+    assert not mine & set(other)
+
+
+def test_up_to_16_default_coroutines_never_copy():
+    def ping():
+        while True:
+            suspend()
+
+    cos = [Coroutine(ping) for _ in range(stackful._core.DEFAULT_STACKS)]
+    for _ in range(3):
+        for co in cos:
+            co.resume()
+    assert all(co.stats.copies_out == co.stats.copies_in == 0 for co in cos)
+    for co in cos:
+        co.close()
 
 
 def test_subclass():

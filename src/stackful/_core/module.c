@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "chunkcache.h"
 #include "overflow.h"
 #include "pystate.h"
 #include "selftest.h"
@@ -48,6 +49,11 @@ typedef enum {
 } CoState;
 
 static const char *const state_names[] = {"suspended", "running", "normal", "dead"};
+
+/* The default policy: a thread's coroutines are dealt round-robin over this many share
+ * stacks (made on first use). Up to this many coroutines never copy; beyond, they take
+ * turns as on any share stack, and memory per suspended coroutine stays its used bytes. */
+#define DEFAULT_STACKS 16
 
 struct CoroutineObject;
 
@@ -74,7 +80,8 @@ typedef struct {
     Ctx *current;                   /* the running context */
     PyThreadState *tstate;
     int alive;                      /* cleared when the OS thread's state is torn down */
-    ShareStackObject *default_stack;
+    ShareStackObject *default_stacks[DEFAULT_STACKS];
+    unsigned int next_default;      /* round-robin over default_stacks */
     StackMem *helper;               /* small stack the share-stack copies run on */
     void *altstack;                 /* signal stack for the overflow report */
     unsigned long long switches;
@@ -141,7 +148,7 @@ _Noreturn void coroutine_entry(void *arg);
 #endif
 
 #define HELPER_STACK_SIZE ((size_t)64 << 10)
-#define SAVE_BUF_MIN 256
+#define SAVE_BUF_MIN 64
 /* Stack-top offsets: up to 256 distinct 16-byte steps (Photon: keeps identical
  * coroutines out of the same cache sets). */
 #define TOP_OFFSET_STEPS 256
@@ -182,7 +189,8 @@ static PyTypeObject ThreadSentinelType = {
 static void
 thread_dealloc(ThreadObject *t)
 {
-    Py_CLEAR(t->default_stack);
+    for (int i = 0; i < DEFAULT_STACKS; i++)
+        Py_CLEAR(t->default_stacks[i]);
     stackful_stack_free(t->helper);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
@@ -253,9 +261,15 @@ save_buf_reserve(CoroutineObject *co, size_t need)
 {
     if (co->save_cap >= need)
         return 0;
-    size_t cap = co->save_cap ? co->save_cap : SAVE_BUF_MIN;
-    while (cap < need)
-        cap *= 2;
+    /* Exact (to 64 bytes) the first time: most coroutines suspend at about the same
+     * depth every time, and this is their memory cost. Geometric after that, so that a
+     * coroutine suspending deeper and deeper reallocates O(log n) times. */
+    size_t cap = co->save_cap + co->save_cap / 2;
+    if (cap < need)
+        cap = need;
+    if (cap < SAVE_BUF_MIN)
+        cap = SAVE_BUF_MIN;
+    cap = (cap + 63) & ~(size_t)63;
     char *buf = PyMem_RawRealloc(co->save_buf, cap);
     if (buf == NULL) {
         PyErr_NoMemory();
@@ -341,7 +355,7 @@ switch_reserve_copy(ThreadObject *t, CoroutineObject *owner)
         /* Its sp is not known until it switches: measure from here, with room for
          * the frames between here and the swap. */
         char here;
-        return save_buf_reserve(owner, (size_t)(owner->stack_top - &here) + 1024);
+        return save_buf_reserve(owner, (size_t)(owner->stack_top - &here) + 256);
     }
     return save_buf_reserve(owner, (size_t)(owner->stack_top - (char *)owner->ctx.sp));
 }
@@ -702,10 +716,13 @@ Coroutine_close(CoroutineObject *co, PyObject *Py_UNUSED(ignored))
     return coroutine_close(co);
 }
 
+/* Interned once: schedulers read status on every turn. */
+static PyObject *state_strings[4];
+
 static PyObject *
 Coroutine_get_status(CoroutineObject *co, void *Py_UNUSED(closure))
 {
-    return PyUnicode_FromString(state_names[co->ctx.state]);
+    return Py_NewRef(state_strings[co->ctx.state]);
 }
 
 static PyObject *
@@ -778,9 +795,11 @@ static ShareStackObject *sharestack_create(PyTypeObject *type, size_t usable, in
 static ShareStackObject *
 default_stack(ThreadObject *t)
 {
-    if (t->default_stack == NULL)
-        t->default_stack = sharestack_create(&ShareStackType, STACKFUL_DEFAULT_STACK_SIZE, 1);
-    return t->default_stack;
+    unsigned int i = t->next_default++ % DEFAULT_STACKS;
+    if (t->default_stacks[i] == NULL)
+        t->default_stacks[i] = sharestack_create(&ShareStackType,
+                                                 STACKFUL_DEFAULT_STACK_SIZE, 1);
+    return t->default_stacks[i];
 }
 
 /* The constructor's common part. Takes ownership of args (a tuple), kwargs, stack and
@@ -1072,8 +1091,8 @@ static PyTypeObject CoroutineType = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "Coroutine(fn, /, *args, stack=None, context=None, **kwargs)\n--\n\n"
               "A stackful coroutine that will run fn(*args, **kwargs) when first resumed.\n"
-              "stack: the ShareStack to execute on (None: this thread's default share\n"
-              "stack). context: the contextvars.Context to run in (None: a copy of the\n"
+              "stack: the ShareStack to execute on (None: one of this thread's 16 default\n"
+              "share stacks, dealt round-robin). context: the contextvars.Context to run in (None: a copy of the\n"
               "creator's current context).",
     .tp_traverse = (traverseproc)Coroutine_traverse,
     .tp_clear = (inquiry)Coroutine_clear,
@@ -1603,8 +1622,9 @@ mod_switch_count(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 static PyObject *
 mod_pool_info(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
-    return Py_BuildValue("{s:n,s:n}", "stacks", (Py_ssize_t)stackful_stack_pool_count(),
-                         "frame_chunks", (Py_ssize_t)chunk_pool_count);
+    return Py_BuildValue("{s:n,s:n,s:n}", "stacks", (Py_ssize_t)stackful_stack_pool_count(),
+                         "frame_chunks", (Py_ssize_t)chunk_pool_count,
+                         "spill_chunks", (Py_ssize_t)stackful_chunkcache_count());
 }
 
 static PyObject *
@@ -1712,6 +1732,12 @@ PyInit__core(void)
         PyErr_SetString(PyExc_ImportError, why);
         return NULL;
     }
+    for (int i = 0; i < 4; i++) {
+        if (state_strings[i] == NULL &&
+            (state_strings[i] = PyUnicode_InternFromString(state_names[i])) == NULL)
+            return NULL;
+    }
+    stackful_chunkcache_install();
     if (stackful_overflow_install(describe_owner) < 0)
         return PyErr_SetFromErrno(PyExc_OSError);
     PyObject *m = PyModule_Create(&module_def);
@@ -1732,7 +1758,8 @@ PyInit__core(void)
         PyModule_AddObjectRef(m, "Generator", (PyObject *)&GeneratorType) < 0 ||
         PyModule_AddObjectRef(m, "ShareStack", (PyObject *)&ShareStackType) < 0 ||
         PyModule_AddObjectRef(m, "CoroutineStats", (PyObject *)&CoroutineStatsType) < 0 ||
-        PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE", STACKFUL_DEFAULT_STACK_SIZE) < 0) {
+        PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE", STACKFUL_DEFAULT_STACK_SIZE) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_STACKS", DEFAULT_STACKS) < 0) {
         Py_DECREF(m);
         return NULL;
     }

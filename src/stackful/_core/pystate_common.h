@@ -25,10 +25,12 @@
 /* ------------------------------------------------------------------------------ */
 /* Frame data-stack chunks                                                        */
 
-/* Frame data-stack chunk given to a new coroutine. CPython's own chunks are 16 KiB
- * (DATA_STACK_CHUNK_SIZE); the same size means a coroutine spills into a second chunk
- * at the same depth as a thread would. Only touched pages cost memory. */
-#define STACKFUL_ROOT_CHUNK_SIZE ((size_t)16 << 10)
+/* Frame data-stack chunk given to a new coroutine: 1 KiB holds a handful of frames
+ * (a small function's frame is ~150 bytes), which is what most suspended coroutines
+ * have; memory per suspended coroutine is paid by that number. Deeper frames spill into
+ * CPython's own 16 KiB chunks, which chunkcache.c keeps for reuse so that crossing the
+ * boundary back and forth costs no mmap. */
+#define STACKFUL_ROOT_CHUNK_SIZE ((size_t)1 << 10)
 #define STACKFUL_CHUNK_POOL_MAX 256
 
 static _PyStackChunk *chunk_pool[STACKFUL_CHUNK_POOL_MAX];

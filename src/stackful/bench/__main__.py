@@ -1,58 +1,83 @@
-"""python -m stackful.bench [switch] [--quick] [--repeats N]"""
+"""python -m stackful.bench [NAME ...] [--quick] [--repeats N] [--out DIR]
+
+Runs the benchmarks named (default: all, in the order below), prints a table per
+benchmark with the environment, and the targets of issue 3 with their verdicts;
+--out DIR also writes DIR/report.md and PNG plots (if matplotlib is installed).
+"""
 
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
+import time
+from types import ModuleType
 
-from . import switch
-from ._timing import Case, Progress, environment, measure
+from . import libaco, memory, photon, qemu, switch
+from ._report import Result, Table, TARGET_HEADERS, terminal, write_report
+from ._timing import Progress, Scale, environment
 
-BASELINES = {"round trip": "generator send", "lifecycle": "generator create, next, finish"}
+BENCHMARKS: dict[str, ModuleType] = {
+    "libaco": libaco, "qemu": qemu, "photon": photon, "memory": memory, "switch": switch}
+
+PREAMBLE = (
+    "Every number is the median of interleaved repeats (each repeat runs every case once, "
+    "so a slow period of the shared machine hits all cases alike), with its spread (half "
+    "the range, relative to the median). Ratios are medians of per-repeat ratios, computed "
+    "pair by pair in the same run. Peers that are not installed are skipped. See "
+    "docs/benchmarks.md for what each benchmark reproduces and the analysis of the gaps.")
 
 
-def format_table(cases: list[Case]) -> str:
-    by_group: dict[str, list[Case]] = {}
-    for case in cases:
-        by_group.setdefault(case.group, []).append(case)
-    lines = []
-    for group, members in by_group.items():
-        base = next(c for c in members if c.name == BASELINES[group])
-        lines.append("")
-        lines.append("%-48s %10s %8s %12s" % (group, "ns/op", "spread", "vs " + base.name[:9]))
-        lines.append("-" * 82)
-        for c in members:
-            lines.append("%-48s %10.1f %7.0f%% %11.2fx" % (
-                c.name, c.median, c.spread * 100, c.ratio_to(base)))
-    return "\n".join(lines)
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m stackful.bench",
+                                     description="stackful benchmarks against its peers")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="benchmarks to run: %s (default: all)" % ", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true",
+                        help="everything in under a minute (CI)")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=None, help="repeats per case")
+    parser.add_argument("--out", type=pathlib.Path, default=None,
+                        help="write DIR/report.md and PNG plots")
+    parser.add_argument("--memory-case", nargs=2, metavar=("CASE", "N"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error("unknown benchmark %s (choose from %s)" % (
+            ", ".join(unknown), ", ".join(BENCHMARKS)))
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stackful.bench",
-                                     description="stackful benchmarks against its peers")
-    parser.add_argument("benchmark", nargs="?", default="switch", choices=["switch"])
-    parser.add_argument("--quick", action="store_true", help="short run (CI)")
-    parser.add_argument("--repeats", type=int, default=None, help="repeats per case")
-    args = parser.parse_args(argv)
-    if args.repeats is not None and args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    repeats = args.repeats or (3 if args.quick else 11)
-    target = 0.02 if args.quick else 0.1
-
-    cases = switch.cases()
+    args = parse(argv)
+    if args.memory_case:
+        return memory.main_case(args.memory_case[0], int(args.memory_case[1]))
+    mode = "smoke" if args.smoke else "quick" if args.quick else "default"
+    scale = Scale.make(mode, args.repeats)
+    names = args.names or list(BENCHMARKS)
+    env = environment()
+    print("stackful benchmarks (%s run, %d repeats): %s" % (mode, scale.repeats, ", ".join(names)))
     progress = Progress()
-    measure(cases, repeats=repeats, target_seconds=target, progress=progress)
-    progress.done()
-    print("stackful switch benchmark: median of %d interleaved repeats; ratios are medians"
-          " of per-repeat ratios" % repeats)
-    print(environment())
-    print(format_table(cases))
-    by_name = {(c.group, c.name): c for c in cases}
-    print()
-    print("%-58s %9s %8s" % ("targets (issue 2)", "measured", "target"))
-    print("-" * 82)
-    for text, ratio, limit in switch.targets(by_name):
-        print("%-58s %8.2fx %7.2fx  %s" % (text, ratio, limit, "met" if ratio <= limit else "NOT MET"))
+    results: list[Result] = []
+    started = time.perf_counter()
+    for name in names:
+        result = BENCHMARKS[name].run(scale, progress)
+        progress.done()
+        print(terminal(result, env), flush=True)
+        results.append(result)
+    targets = [t for r in results for t in r.targets]
+    if targets:
+        print()
+        print(Table("=== all targets ===", TARGET_HEADERS, [t.cells() for t in targets])
+              .terminal())
+    print("\n(%.1f s)" % (time.perf_counter() - started))
+    if args.out:
+        command = "python -m stackful.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+        for note in write_report(args.out, results, env, command.strip(), PREAMBLE):
+            print(note)
     return 0
 
 

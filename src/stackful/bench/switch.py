@@ -1,5 +1,8 @@
 """The switch benchmark: what one resume+suspend and one coroutine lifetime cost.
 
+Reproduces the micro-benchmarks of issue 2 (the native core): the resume/yield round
+trip of libaco's and greenlet's own benchmarks, and a create-enter-finish lifecycle.
+
 Rows: a plain Python call (the floor for anything called from Python), generator
 send (the baseline), stackful round trips on the thread's default share stack and on a
 standalone stack, with 0 and with ~200 interpreter C frames between the coroutine's
@@ -12,30 +15,16 @@ from __future__ import annotations
 from typing import Callable
 
 import stackful
-from stackful import coroutine_fn
 
-from ._timing import Case, timed
+from ._common import suspend_forever, through_c_frames
+from ._report import Result, Target, bar_plot, ratio_table
+from ._timing import Case, Progress, Scale, measure, optional, timed
 
 C_FRAMES = 200
 
 
-def _through_c_frames(depth: int, then: Callable[[], object]) -> object:
-    # Each level passes through map(), a C function calling back into Python: one more
-    # C frame of the interpreter per level.
-    if depth == 0:
-        return then()
-    return list(map(lambda d: _through_c_frames(d, then), [depth - 1]))[0]
-
-
-@coroutine_fn
-def _suspend_forever() -> None:
-    suspend = stackful.suspend
-    while True:
-        suspend()
-
-
 def _round_trip_stackful(depth: int, stack: stackful.ShareStack | None) -> Callable[[int], None]:
-    co = stackful.Coroutine(_through_c_frames, depth, _suspend_forever, stack=stack)
+    co = stackful.Coroutine(through_c_frames, depth, suspend_forever, stack=stack)
     co.resume()
     resume = co.resume
 
@@ -72,7 +61,7 @@ def _round_trip_greenlet(depth: int) -> Callable[[int], None]:
         while True:
             switch()
 
-    g = greenlet.greenlet(lambda: _through_c_frames(depth, body))
+    g = greenlet.greenlet(lambda: through_c_frames(depth, body))
     g.switch()
     switch = g.switch
 
@@ -98,7 +87,7 @@ def _empty() -> None:
     return None
 
 
-def _lifecycle_stackful(standalone: bool) -> Callable[[int], None]:
+def lifecycle_stackful(standalone: bool) -> Callable[[int], None]:
     Coroutine, ShareStack = stackful.Coroutine, stackful.ShareStack
 
     def loop(n: int) -> None:
@@ -112,7 +101,7 @@ def _lifecycle_stackful(standalone: bool) -> Callable[[int], None]:
     return loop
 
 
-def _lifecycle_generator() -> Callable[[int], None]:
+def lifecycle_generator() -> Callable[[int], None]:
     def gen():
         return
         yield  # noqa: unreachable - makes this a generator
@@ -125,7 +114,7 @@ def _lifecycle_generator() -> Callable[[int], None]:
     return loop
 
 
-def _lifecycle_greenlet() -> Callable[[int], None]:
+def lifecycle_greenlet() -> Callable[[int], None]:
     import greenlet
 
     def loop(n: int) -> None:
@@ -136,11 +125,7 @@ def _lifecycle_greenlet() -> Callable[[int], None]:
 
 
 def _have_greenlet() -> bool:
-    try:
-        import greenlet  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return optional("greenlet") is not None
 
 
 def cases() -> list[Case]:
@@ -162,14 +147,35 @@ def cases() -> list[Case]:
                  timed(_round_trip_greenlet(C_FRAMES)), "round trip"),
         ]
     out += [
-        Case("generator create, next, finish", timed(_lifecycle_generator()), "lifecycle"),
-        Case("stackful, default share stack", timed(_lifecycle_stackful(False)), "lifecycle"),
-        Case("stackful, own ShareStack (pooled)", timed(_lifecycle_stackful(True)), "lifecycle"),
+        Case("generator create, next, finish", timed(lifecycle_generator()), "lifecycle"),
+        Case("stackful, default share stack", timed(lifecycle_stackful(False)), "lifecycle"),
+        Case("stackful, own ShareStack (pooled)", timed(lifecycle_stackful(True)), "lifecycle"),
     ]
     if _have_greenlet():
-        out.append(Case("greenlet create, switch, finish", timed(_lifecycle_greenlet()),
+        out.append(Case("greenlet create, switch, finish", timed(lifecycle_greenlet()),
                         "lifecycle"))
     return out
+
+
+BASELINES = {"round trip": "generator send", "lifecycle": "generator create, next, finish"}
+
+
+def run(scale: Scale, progress: Progress) -> Result:
+    cases_ = cases()
+    measure(cases_, repeats=scale.repeats, target_seconds=scale.target_seconds * 2,
+            progress=progress)
+    result = Result("switch", "switch: one resume+suspend round trip, one lifecycle")
+    for group, base in BASELINES.items():
+        members = [c for c in cases_ if c.group == group]
+        result.tables.append(ratio_table(group, members, base))
+        result.plots.append(bar_plot("switch_%s.png" % group.replace(" ", "_"),
+                                     "switch: %s (ns/op, log scale)" % group, members))
+    if not _have_greenlet():
+        result.notes.append("greenlet not installed: its rows are skipped")
+    by_name = {(c.group, c.name): c for c in cases_}
+    result.targets = [Target(text + " (issue 2)", measured, limit)
+                      for text, measured, limit in targets(by_name)]
+    return result
 
 
 def targets(by_name: dict[tuple[str, str], Case]) -> list[tuple[str, float, float]]:
