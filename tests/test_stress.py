@@ -178,3 +178,23 @@ def test_interval_timer_signals_during_300000_switches():
         signal.signal(signal.SIGALRM, old)
     assert sorted(results.values()) == [50_000] * 3
     assert fired[0] > 0
+
+
+def test_frames_spilling_past_the_root_chunk_reuse_cached_chunks():
+    # A coroutine's frames start in a 1 KiB chunk; deeper ones spill into CPython's
+    # 16 KiB chunks, which are kept for reuse instead of an mmap/munmap per crossing.
+    def deep(n):
+        return deep(n - 1) + 1 if n else suspend("bottom")
+
+    def body():
+        total = 0
+        for _ in range(200):
+            total += deep(60)      # crosses the root chunk's end twice per iteration
+        return total
+
+    co = Coroutine(body)
+    assert co.resume() == "bottom"
+    for _ in range(199):
+        assert co.resume(0) == "bottom"
+    assert co.resume(0) == 200 * 60
+    assert stackful.lowlevel.pool_info()["spill_chunks"] >= 1
