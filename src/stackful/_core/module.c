@@ -915,11 +915,12 @@ Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return coroutine_create(type, PyTuple_GET_ITEM(args, 0), fn_args, kwargs, stack, context);
 }
 
-/* Coroutine(fn, ...) without building an argument tuple and dict first: creating a
- * coroutine is on the lifecycle's critical path. */
+/* Coroutine(fn, ...) and Generator(fn, ...) without building an argument tuple and a
+ * dict first: creating a coroutine is on the lifecycle's critical path. A Coroutine
+ * takes stack= and context= for itself; a Generator passes every keyword to fn. */
 static PyObject *
-Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
-                     PyObject *kwnames)
+construct_from_vector(PyObject *type, PyObject *const *args, size_t nargsf,
+                      PyObject *kwnames, int is_generator)
 {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (nargs < 1) {
@@ -931,10 +932,10 @@ Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
     for (Py_ssize_t i = 0; i < nkw; i++) {
         PyObject *name = PyTuple_GET_ITEM(kwnames, i);
         PyObject *value = args[nargs + i];
-        if (PyUnicode_CompareWithASCIIString(name, "stack") == 0) {
+        if (!is_generator && PyUnicode_CompareWithASCIIString(name, "stack") == 0) {
             stack = value;
         }
-        else if (PyUnicode_CompareWithASCIIString(name, "context") == 0) {
+        else if (!is_generator && PyUnicode_CompareWithASCIIString(name, "context") == 0) {
             context = value;
         }
         else {
@@ -953,8 +954,18 @@ Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
         Py_XDECREF(kwargs);
         return NULL;
     }
-    return coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs,
-                            Py_XNewRef(stack), Py_XNewRef(context));
+    PyObject *co = coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs,
+                                    Py_XNewRef(stack), Py_XNewRef(context));
+    if (co != NULL)
+        ((CoroutineObject *)co)->is_generator = is_generator;
+    return co;
+}
+
+static PyObject *
+Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                     PyObject *kwnames)
+{
+    return construct_from_vector(type, args, nargsf, kwnames, 0);
 }
 
 static int
@@ -1136,35 +1147,7 @@ static PyObject *
 Generator_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
                      PyObject *kwnames)
 {
-    /* All keywords belong to the function: a generator takes no stack= or context=. */
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (nargs < 1) {
-        missing_fn();
-        return NULL;
-    }
-    PyObject *kwargs = NULL;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nkw > 0) {
-        kwargs = PyDict_New();
-        for (Py_ssize_t i = 0; kwargs != NULL && i < nkw; i++) {
-            if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0)
-                Py_CLEAR(kwargs);
-        }
-        if (kwargs == NULL)
-            return NULL;
-    }
-    PyObject *fn_args = PyTuple_New(nargs - 1);
-    for (Py_ssize_t i = 1; fn_args != NULL && i < nargs; i++)
-        PyTuple_SET_ITEM(fn_args, i - 1, Py_NewRef(args[i]));
-    if (fn_args == NULL) {
-        Py_XDECREF(kwargs);
-        return NULL;
-    }
-    PyObject *co = coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs, NULL,
-                                    NULL);
-    if (co != NULL)
-        ((CoroutineObject *)co)->is_generator = 1;
-    return co;
+    return construct_from_vector(type, args, nargsf, kwnames, 1);
 }
 
 static PyObject *
