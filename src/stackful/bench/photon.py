@@ -46,37 +46,30 @@ BLOCK = 800
 # Measured explanations of the gaps (perf record on the project machine, 2026-11-23; the
 # full analysis is in docs/benchmarks.md); printed under a target that is not met.
 WHY_SUM = (
-    "perf record of sum() over 10M items of a warmed-up stackful generator (147 ns/item "
-    "against 58 for a Python generator): Generator_iternext 17.5% (~26 ns), mod_emit 15% "
-    "(~22 ns), stackful_swap 6% (~9 ns, a fifth of it the fnstcw of the x87 control word), "
-    "the eval loop 28% (~41 ns, against ~30 in the Python generator's whole item). Per item "
-    "there are two full switches (save and restore of the CPython thread-state fields, "
-    "context version bump, MXCSR/x87 words, the after-switch check that GCC lays out through "
-    "the .cold section) where a Python generator only re-enters its frame; a third to "
-    "two-fifths of Generator_iternext's and mod_emit's samples sit on the instruction after "
-    "`call stackful_swap`, the cost of returning onto another stack (the return-address "
-    "prediction misses; no hardware counters in this VM to count it). To close it "
-    "(needs about -30 ns/item): a generator-specific switch that saves only what next()/emit() "
-    "can change, no context_ver bump when the Context object is the same, one "
-    "`pending` flag instead of two loads after the swap, kept in the hot section.")
+    "Per item a stackful generator makes two stack switches (next() resumes it, emit() "
+    "comes back), each saving and restoring CPython's per-coroutine thread-state fields "
+    "and the callee-saved registers; after each switch the CPU returns into a call chain "
+    "its return-address predictor knows nothing of, so the first returns mispredict (no "
+    "hardware counters in this VM to count them; perf puts a third of the switching "
+    "functions' samples on the instruction after the swap). A Python generator only "
+    "re-enters its frame. Measured 2026-11-23 (perf record, sum() over 10M items, before "
+    "the last tuning): Generator_iternext ~17%, mod_emit ~15%, stackful_swap ~6%, the eval "
+    "loop ~28%. What would close the rest: a generator-specific switch that saves only "
+    "what next()/emit() can change, and no Context version bump when the Context is the "
+    "same object.")
 WHY_HANOI_FLAT = (
     "Per move the stackful generator does the same work at every n (one emit, two "
     "switches, no per-level work); a spread beyond 1.3 comes from the baseline and the "
     "machine: see the spread column (the callback's ns/move varies by itself), and at "
     "small n the per-tower cost of starting the generator's loop.")
 WHY_RING = (
-    "All %d coroutines run on the thread's default share stack, so every hand-over copies "
-    "the outgoing coroutine's used stack out and the incoming one's back in (%s measured "
-    "per copy, co.stats); with a ShareStack() each (no copies, what the README recommends "
-    "for a few coroutines that switch constantly) the same transfer() ring is %.2fx the "
-    "generators and the deque scheduler %.2fx. The deque scheduler's remaining gap is the "
-    "round trip itself (resume + suspend against a generator's next: see the switch "
-    "benchmark, about 2.2x in this build), and co.status, "
-    "which builds a new str on every read (PyUnicode_FromString in Coroutine_get_status: "
-    "telling a finished task by its return value instead is the 'done by return value' "
-    "row). To close it on a shared stack: copy less (only the bytes written since the last "
-    "switch, or keep the last owner's bytes when the ring is small) or give each ring "
-    "member its own stack by default when few coroutines are alive.")
+    "The %d ring members are dealt onto the thread's default share stacks (16 per thread), "
+    "so they copy nothing (%s per copy when copies happen, co.stats); with a ShareStack() "
+    "each the transfer() ring is %.2fx the generators and the deque scheduler %.2fx, the "
+    "same. The deque scheduler's gap is the resume+suspend round trip itself (about 1.5x a "
+    "generator's next(), see the switch benchmark) plus reading co.status on every "
+    "hand-over (telling a finished task by its return value instead is the 'done by "
+    "return value' row). The transfer() ring, one switch per hand-over, meets the target.")
 
 
 # ----------------------------------------------------------------------------------
