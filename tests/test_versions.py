@@ -3,6 +3,8 @@ tracing and sys.monitoring (3.12+), C-stack limits (3.14), the trash can, except
 contextvars. Checks that could crash the interpreter run in a fresh one."""
 
 import contextvars
+import os
+import subprocess
 import gc
 import sys
 import traceback
@@ -519,3 +521,25 @@ def test_weakrefs_to_frames_and_coroutines_are_cleared():
     gc.collect()
     assert ref() is None
     assert frame.f_back is None
+
+
+def _other_pythons():
+    """Interpreters of unsupported versions installed here (pyenv), if any."""
+    import glob
+
+    found = []
+    for minor in (8, 9, 10):
+        found += sorted(glob.glob(os.path.expanduser(
+            "~/.pyenv/versions/3.%d.*/bin/python3.%d" % (minor, minor))))[:1]
+    return found
+
+
+@pytest.mark.parametrize("python", _other_pythons() or [None])
+def test_unsupported_version_stops_at_build_time_with_a_clear_message(python):
+    if python is None:
+        pytest.skip("no unsupported CPython installed here")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([python, "setup.py", "--version"], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "stackful supports CPython 3.11, 3.12, 3.13, 3.14" in proc.stderr
