@@ -31,7 +31,8 @@ from pathlib import Path
 from collections.abc import Iterator
 
 from ._config import Config, parse_arg_spec
-from ._model import CallSite, Diagnostic, Function, Location, Program, RefSite, Target, location
+from ._model import (CallSite, Diagnostic, Function, Location, Program, RefSite, Target,
+                     dotted_name as _dotted, location)
 
 __all__ = ["collect", "discover", "module_name"]
 
@@ -946,23 +947,6 @@ def _dedupe(values: list[Value]) -> list[Value]:
     if len(values) < 2:
         return values
     return list(dict.fromkeys(values))[:_MAX_VALUES]
-
-
-def _dotted(node: ast.expr) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    elif isinstance(node, ast.Call):
-        inner = _dotted(node.func)
-        if not inner:
-            return ""
-        parts.append(inner + "()")
-    else:
-        return ""
-    return ".".join(reversed(parts))
 
 
 def _is_stub(body: list[ast.stmt]) -> bool:

@@ -20,6 +20,8 @@ import importlib.machinery
 import os
 from dataclasses import dataclass, field
 
+from ._model import dotted_name as _dotted
+
 __all__ = ["ExternalIndex"]
 
 _MAX_REEXPORT_DEPTH = 4
@@ -30,17 +32,6 @@ class _ModuleFacts:
     coroutine: set[str] = field(default_factory=set)
     blocking: set[str] = field(default_factory=set)
     reexports: dict[str, str] = field(default_factory=dict)
-
-
-def _dotted(node: ast.expr) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
 
 
 class ExternalIndex:

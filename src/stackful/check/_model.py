@@ -202,3 +202,20 @@ RULES: dict[str, Rule] = {
         ),
     )
 }
+
+
+def dotted_name(node: ast.expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        inner = dotted_name(node.func)
+        if not inner:
+            return ""
+        parts.append(inner + "()")
+    else:
+        return ""
+    return ".".join(reversed(parts))
