@@ -205,6 +205,7 @@ RULES: dict[str, Rule] = {
 
 
 def dotted_name(node: ast.expr) -> str:
+    """The dotted source name of an expression (`a.b.c`, `f().x`), "" for anything else."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
