@@ -431,3 +431,21 @@ def test_many_generators_interleaved_on_the_default_stack():
     for i in range(50):
         assert [next(g) for g in gens] == [k * 1000 + i for k in range(200)]
     assert all(list(g) == [] for g in gens)
+
+
+def test_generator_runs_in_its_own_copy_of_the_creators_context():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="unset")
+    var.set("creator")
+
+    @stackful.generator
+    def g():
+        emit(var.get())
+        var.set("inside")
+        emit(var.get())
+
+    it = g()
+    var.set("consumer changed it")
+    assert list(it) == ["creator", "inside"]
+    assert var.get() == "consumer changed it"
