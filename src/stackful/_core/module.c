@@ -26,7 +26,6 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 
 #include <errno.h>
 #include <string.h>

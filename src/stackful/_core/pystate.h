@@ -22,7 +22,6 @@
  *   pystate_release_finished     what a finished coroutine hands back (frame chunk, refs)
  *   pystate_traverse             for the cycle collector
  *   pystate_frame_object         the top Python frame of a suspended context, or NULL
- *   pystate_has_frames           whether a suspended context still has Python frames
  *   pystate_stack_moved          a suspended context's C-stack bytes were copied
  *                                (3.12+: keeps its frame chain readable; no-op on 3.11)
  *   pystate_abandon              a suspended context will never run again and loses

@@ -178,12 +178,6 @@ pystate_release_finished(PyStateSaved *s, PyStateOwn *own, PyObject **refs /* [2
     own->exc_state.exc_value = NULL;
 }
 
-static inline int
-pystate_has_frames(const PyStateSaved *s)
-{
-    return s->top_frame != NULL;
-}
-
 /* Whether the interpreter is shutting down: no coroutine is entered then. */
 static inline int
 pystate_is_finalizing(void)
