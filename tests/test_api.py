@@ -356,6 +356,25 @@ def test_statuses_through_a_nested_resume():
     assert seen == {"inner": "running", "outer": "normal", "inner_after": "suspended"}
 
 
+def test_status_is_a_read_only_interned_str():
+    """co.status is a member the interpreter can read without a call (a scheduler
+    tests it at every turn); it can't be assigned, and it is always one of the four
+    interned strings, so `is` comparisons with a literal hold too."""
+    co = Coroutine(suspend)
+    with pytest.raises(AttributeError):
+        co.status = "dead"
+    with pytest.raises(AttributeError):
+        del co.status
+    seen = [co.status]
+    co.resume()
+    seen.append(co.status)
+    co.resume()
+    seen.append(co.status)
+    assert seen == ["suspended", "suspended", "dead"]
+    assert all(type(s) is str for s in seen)
+    assert seen[-1] is sys.intern("dead")
+
+
 def test_current_and_in_coroutine():
     assert stackful.current() is None
     assert stackful.in_coroutine() is False

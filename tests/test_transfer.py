@@ -109,6 +109,37 @@ def test_transfer_errors():
         transfer(Coroutine(print), 1, throw=ValueError)
 
 
+def test_transfer_argument_parsing():
+    """transfer() parses its arguments by hand (a fast call): the same errors as a
+    signature transfer(target, value=None, *, throw=None) would give."""
+    with pytest.raises(TypeError, match="missing required argument 'target'"):
+        transfer()
+    with pytest.raises(TypeError, match="at most 2 positional arguments"):
+        transfer(Coroutine(print), None, None)
+    with pytest.raises(TypeError, match="argument 1 must be stackful.Coroutine, not int"):
+        transfer(42)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        transfer(Coroutine(print), bogus=1)
+    with pytest.raises(TypeError, match="multiple values for argument 'value'"):
+        transfer(Coroutine(print), None, value=None)
+    with pytest.raises(TypeError, match="multiple values for argument 'target'"):
+        transfer(Coroutine(print), target=None)
+    # Keywords that are accepted: value= and throw=.
+    got = []
+
+    def body():
+        got.append(stackful.suspend())
+
+    co = Coroutine(body)
+    transfer(co)                   # from the main context: a resume; it suspends
+    transfer(co, value="v")
+    assert got == ["v"] and co.status == "dead"
+    co = Coroutine(stackful.suspend)
+    co.resume()
+    with pytest.raises(KeyError):
+        transfer(co, throw=KeyError)
+
+
 def test_transfer_throw():
     def catcher():
         try:

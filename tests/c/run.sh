@@ -72,15 +72,15 @@ host_arch() {
 
 # Variants of broken_swap_<arch>.c: DEFINE:SYMBOL-IT-REPLACES:EXPECTED-MESSAGE
 variants_x86_64=(
-    "BROKEN_R13:stackful_swap:r13 not preserved"
-    "BROKEN_MXCSR:stackful_swap:MXCSR not"
-    "BROKEN_X87CW:stackful_swap:x87 control word not"
+    "BROKEN_R13:stackful_switch:r13 not preserved"
+    "BROKEN_MXCSR:stackful_switch:MXCSR not"
+    "BROKEN_X87CW:stackful_switch:x87 control word not"
     "BROKEN_INIT_ALIGN:stackful_init_context:entry stack misaligned"
 )
 variants_aarch64=(
-    "BROKEN_X21:stackful_swap:x21 not preserved"
-    "BROKEN_D9:stackful_swap:d9 not preserved"
-    "BROKEN_FPCR:stackful_swap:FPCR not"
+    "BROKEN_X21:stackful_switch:x21 not preserved"
+    "BROKEN_D9:stackful_switch:d9 not preserved"
+    "BROKEN_FPCR:stackful_switch:FPCR not"
     "BROKEN_INIT_ALIGN:stackful_init_context:entry stack misaligned"
 )
 

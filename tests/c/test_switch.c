@@ -5,9 +5,10 @@
  * on CLOCK_MONOTONIC (a high-resolution timer, unlike ITIMER_PROF, which fires once per
  * scheduler tick) interrupts it with SIGALRM every 50 us. The handler runs
  * on whatever stack the thread is on -- sometimes a coroutine stack, sometimes the
- * middle of stackful_swap -- and scribbles 512 bytes below its frame; if the switch
- * ever let sp point above live data (or into a frame not yet written), the signal frame
- * and the scribble would corrupt a saved register and the self-test would report it.
+ * middle of stackful_switch or of a landing it called -- and scribbles 512 bytes below
+ * its frame; if the switch ever let sp point above live data (or into a frame not yet
+ * written), the signal frame and the scribble would corrupt a saved register (or a
+ * saved landing) and the self-test would report it.
  *
  * Prints "1 passed, 0 failed" and exits 0, or "0 passed, 1 failed: <message>" and
  * exits 1. Lines starting with '#' are information. */
@@ -28,18 +29,21 @@
 /* Only lock-free atomics are touched by the handler (C11 7.14.1.1p5). */
 static atomic_ulong n_signals;
 static atomic_ulong n_off_main_stack;
-static atomic_ulong n_in_swap;
+static atomic_ulong n_in_switch;
 static atomic_uintptr_t main_stack_marker;
-static atomic_uintptr_t swap_begin, swap_end;
+static atomic_uintptr_t switch_begin, switch_end;
 
-/* Information only: the code range of stackful_swap, to count the signals that
- * interrupted the switch itself. In switch_*.h the trampoline directly follows it. */
+/* Information only: the code range of stackful_switch, to count the signals that
+ * interrupted the switch itself (not a landing it called). In switch_*.h the stub that a
+ * new context's entry function would return to directly follows it (the range may take
+ * in alignment padding and, on AArch64, the nop before the stub). With a broken
+ * replacement of stackful_switch (run.sh's negative controls) the count is approximate. */
 #if defined(__x86_64__)
-void stackful_trampoline_x86_64(void);
-#  define SWAP_END_FN stackful_trampoline_x86_64
+void stackful_entry_returned_x86_64(void);
+#  define SWITCH_END_FN stackful_entry_returned_x86_64
 #elif defined(__aarch64__)
-void stackful_trampoline_aarch64(void);
-#  define SWAP_END_FN stackful_trampoline_aarch64
+void stackful_entry_returned_aarch64(void);
+#  define SWITCH_END_FN stackful_entry_returned_aarch64
 #endif
 
 static uintptr_t
@@ -68,8 +72,8 @@ on_sigalrm(int sig, siginfo_t *info, void *uc)
     if (dist > ((uintptr_t)1 << 20))                 /* > 1 MiB away: not the main stack */
         atomic_fetch_add(&n_off_main_stack, 1);
     uintptr_t pc = interrupted_pc(uc);
-    if (pc >= atomic_load(&swap_begin) && pc < atomic_load(&swap_end))
-        atomic_fetch_add(&n_in_swap, 1);
+    if (pc >= atomic_load(&switch_begin) && pc < atomic_load(&switch_end))
+        atomic_fetch_add(&n_in_switch, 1);
 }
 
 static double
@@ -106,9 +110,9 @@ main(int argc, char **argv)
     }
 
     atomic_store(&main_stack_marker, (uintptr_t)&marker);
-    uintptr_t b = (uintptr_t)&stackful_swap, e = (uintptr_t)&SWAP_END_FN;
-    atomic_store(&swap_begin, b);
-    atomic_store(&swap_end, e > b && e - b < 4096 ? e : b);  /* unknown layout: count 0 */
+    uintptr_t b = (uintptr_t)&stackful_switch, e = (uintptr_t)&SWITCH_END_FN;
+    atomic_store(&switch_begin, b);
+    atomic_store(&switch_end, e > b && e - b < 4096 ? e : b);  /* unknown layout: count 0 */
     struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigalrm;
@@ -149,8 +153,8 @@ main(int argc, char **argv)
 
     unsigned long ns = atomic_load(&n_signals), noff = atomic_load(&n_off_main_stack);
     printf("# signal stress: %lu self-test runs, %lu SIGALRM delivered, %lu of them on a "
-           "coroutine stack, %lu inside stackful_swap\n", runs, ns, noff,
-           atomic_load(&n_in_swap));
+           "coroutine stack, %lu inside stackful_switch\n", runs, ns, noff,
+           atomic_load(&n_in_switch));
     if (failed) {
         char full[600];
         snprintf(full, sizeof full, "under SIGALRM (run %lu): %s", runs, msg);

@@ -2,7 +2,7 @@
  *
  * Design principles (the contract every change here keeps):
  *  1. One choke point: every transfer of control between contexts passes through
- *     switch_to(). Statistics hang off it; nothing else calls stackful_swap().
+ *     switch_to(). Statistics hang off it; nothing else calls stackful_switch().
  *  2. The switch is correct by the ABI, not by luck (switch_*.h): callee-saved state
  *     only, and the stack pointer only ever points into a stack.
  *  3. A switch costs the same at any depth: no work proportional to the number of
@@ -48,6 +48,7 @@ typedef enum {
 } CoState;
 
 static const char *const state_names[] = {"suspended", "running", "normal", "dead"};
+static PyObject *state_strings[4];      /* interned state_names, made at import */
 
 /* The default policy: a thread's coroutines are dealt round-robin over this many share
  * stacks (made on first use). Up to this many coroutines never copy; beyond, they take
@@ -60,16 +61,24 @@ struct CoroutineObject;
 typedef struct Ctx {
     void *sp;                       /* machine stack pointer while not running */
     PyStateSaved py;                /* CPython per-context state while not running */
-    CoState state;
+    CoState state;                  /* changed only by ctx_set_state() */
+    PyObject *status;               /* state_strings[state]: co.status reads it as a
+                                     * member, which the interpreter specialises */
     struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
     struct CoroutineObject *co;     /* NULL for a thread's main context */
     int held;                       /* the chain owns a reference to co (see top) */
 } Ctx;
 
+static inline void
+ctx_set_state(Ctx *c, CoState state)
+{
+    c->state = state;
+    c->status = state_strings[state];
+}
+
 typedef struct {
     PyObject_HEAD
     StackMem *mem;
-    unsigned int top_counter;       /* for the per-coroutine stack-top offsets */
     unsigned long long owner_changes;
 } ShareStackObject;
 
@@ -81,6 +90,7 @@ typedef struct {
     int alive;                      /* cleared when the OS thread's state is torn down */
     ShareStackObject *default_stacks[DEFAULT_STACKS];
     unsigned int next_default;      /* round-robin over default_stacks */
+    unsigned int top_counter;       /* numbers its coroutines' stack-top offsets */
     StackMem *helper;               /* small stack the share-stack copies run on */
     void *altstack;                 /* signal stack for the overflow report */
     unsigned long long switches;
@@ -133,25 +143,36 @@ static _Thread_local ThreadObject *tls_thread __attribute__((tls_model("initial-
 static _Thread_local ThreadObject *tls_thread;
 #endif
 
-_Noreturn void coroutine_entry(void *arg);
+_Noreturn void *coroutine_entry(void *first_value, void *arg);
 
-/* HOT: the switch path; the compiler decides what to inline. Forcing it inline into
- * every entry point (always_inline) was measured slower here: ~88 ns per resume+suspend
- * round trip against ~61 ns (the swap then sits inside large functions that keep more
- * state live across it). COLD: the rare paths, kept out of the way. */
+/* INLINE: the switch path (enter, switch_to, ...), forced into each entry point --
+ * next(), resume(), suspend(), emit() -- so that each ends in a tail call of
+ * stackful_switch, which then returns straight to the interpreter (switch_x86_64.h:
+ * why). Measured 2026-11-23, 3.11, interleaved runs: sum of a sequence 2.1x -> 1.9x a
+ * Python generator, deque ring 1.7x -> 1.45x. COLD: the rare paths, kept out of the
+ * way (the copies of share stacks, errors). */
 #if defined(__GNUC__)
-#  define HOT static
+#  define INLINE static inline __attribute__((always_inline))
 #  define COLD static __attribute__((noinline, cold))
+#  define LIKELY(x) __builtin_expect(!!(x), 1)
+#  define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#  define HOT static
+#  define INLINE static inline
 #  define COLD static
+#  define LIKELY(x) (x)
+#  define UNLIKELY(x) (x)
 #endif
 
 #define HELPER_STACK_SIZE ((size_t)64 << 10)
 #define SAVE_BUF_MIN 64
-/* Stack-top offsets: up to 256 distinct 16-byte steps (Photon: keeps identical
- * coroutines out of the same cache sets). */
+/* Stack-top offsets (Photon): stacks are page-aligned, so without them the hot top
+ * bytes of every coroutine's stack fall into the same L1 cache sets, and a dozen
+ * coroutines taking turns evict each other. A thread's coroutines get up to 256
+ * distinct 16-byte steps, spread over the 4 KiB that set indices repeat with: the n-th
+ * coroutine gets step (n * TOP_OFFSET_STRIDE) % steps (a permutation: the stride is
+ * prime), so consecutive ones are ~1.5 KiB apart, whichever stacks they are on. */
 #define TOP_OFFSET_STEPS 256
+#define TOP_OFFSET_STRIDE 97u
 
 /* ------------------------------------------------------------------------------ */
 /* Threads                                                                        */
@@ -215,7 +236,7 @@ thread_create(void)
     if (t == NULL)
         return NULL;
     memset((char *)t + sizeof(PyObject), 0, sizeof(ThreadObject) - sizeof(PyObject));
-    t->main.state = STATE_RUNNING;
+    ctx_set_state(&t->main, STATE_RUNNING);
     t->current = &t->main;
     t->tstate = PyThreadState_Get();
     t->alive = 1;
@@ -305,7 +326,7 @@ stack_restore(CoroutineObject *co)
     if (co->ctx.sp == NULL) {
         stackful_stack_writable(co->stack_top - STACKFUL_INIT_FRAME_SIZE,
                                 STACKFUL_INIT_FRAME_SIZE);
-        co->ctx.sp = stackful_init_context(co->stack_top, coroutine_entry);
+        co->ctx.sp = stackful_init_context(co->stack_top, coroutine_entry, NULL);
         return;
     }
     stackful_stack_writable(co->ctx.sp, co->save_len);
@@ -321,12 +342,12 @@ stack_restore(CoroutineObject *co)
 /* ------------------------------------------------------------------------------ */
 /* The choke point                                                                */
 
-HOT PyObject *after_switch(ThreadObject *t, PyObject *value);
+INLINE PyObject *after_switch(ThreadObject *t, PyObject *value);
 
 /* Runs on the thread's helper stack when the running coroutine hands its own share
  * stack to another coroutine: the bytes can't be copied over the stack we run on. */
-static void
-helper_entry(void *arg)
+static void *
+helper_entry(void *Py_UNUSED(value), void *arg)
 {
     ThreadObject *t = arg;
     Ctx *from = t->job_from, *to = t->job_to;
@@ -339,80 +360,104 @@ helper_entry(void *arg)
     stack_restore(to->co);
     to->co->stack->mem->owner = to->co;
     to->co->stack->owner_changes++;
-    pystate_restore(&to->py, t->tstate);
-    void *discard;
-    stackful_swap(t->job_value, &discard, to->sp);
+    pystate_restore(&to->py, &from->py, t->tstate);
+    void *discard;    /* the helper is never resumed: each job starts it afresh */
+    stackful_switch(t->job_value, &discard, to->sp, NULL, NULL);
     stackful_entry_returned();
 }
 
-/* Get what a switch to `to` will need (a large enough save buffer for the coroutine
- * whose bytes it copies out), before anything changes: the switch itself can't fail.
- * Returns -1 with MemoryError set. */
+/* How a switch reaches its target's stack (decided by switch_prepare, before anything
+ * changes, so that the switch itself can't fail). */
+typedef enum {
+    SWITCH_DIRECT,       /* the target's stack is in place: the main context, a
+                          * coroutine that owns its share stack */
+    SWITCH_COPY,         /* its bytes go back onto its share stack (another's go out) */
+    SWITCH_VIA_HELPER,   /* as SWITCH_COPY, but the running coroutine is the one whose
+                          * bytes go out: the copies run on the helper stack */
+} SwitchPlan;
+
+/* The share-stack part of switch_prepare: reserve the save buffer of the coroutine
+ * whose bytes a switch to `co` copies out. Returns the plan, or -1 with MemoryError. */
 COLD int
-switch_reserve_copy(ThreadObject *t, CoroutineObject *owner)
+switch_prepare_copy(ThreadObject *t, CoroutineObject *owner)
 {
-    if (&owner->ctx == t->current) {
+    if (owner != NULL && &owner->ctx == t->current) {
         /* Its sp is not known until it switches: measure from here, with room for
-         * the frames between here and the swap. */
+         * the frames between here and the swap. A finished one is not saved. */
         char here;
-        return save_buf_reserve(owner, (size_t)(owner->stack_top - &here) + 256);
+        if (owner->ctx.state != STATE_DEAD &&
+            save_buf_reserve(owner, (size_t)(owner->stack_top - &here) + 256) < 0)
+            return -1;
+        return SWITCH_VIA_HELPER;
     }
-    return save_buf_reserve(owner, (size_t)(owner->stack_top - (char *)owner->ctx.sp));
+    if (owner == NULL || owner->ctx.state == STATE_DEAD)
+        return SWITCH_COPY;
+    if (save_buf_reserve(owner, (size_t)(owner->stack_top - (char *)owner->ctx.sp)) < 0)
+        return -1;
+    return SWITCH_COPY;
 }
 
-HOT int
-switch_reserve(ThreadObject *t, Ctx *to)
+/* Decide how a switch to `to` goes and get what it needs. Returns a SwitchPlan for
+ * switch_to, or -1 with MemoryError set. */
+INLINE int
+switch_prepare(ThreadObject *t, Ctx *to)
 {
     CoroutineObject *co = to->co;
     if (co == NULL)
-        return 0;
+        return SWITCH_DIRECT;
     CoroutineObject *owner = co->stack->mem->owner;
-    if (owner == NULL || owner == co || owner->ctx.state == STATE_DEAD)
-        return 0;
-    return switch_reserve_copy(t, owner);
+    if (LIKELY(owner == co))
+        return SWITCH_DIRECT;
+    return switch_prepare_copy(t, owner);
 }
 
-/* Transfer control from the running context to `to`. The caller has reserved
- * (switch_reserve) and has already set the states and chain links. `value` is an
- * owned reference handed to `to`, or NULL with an exception set, which `to` then
- * raises. Returns what is handed to this context when it next runs. */
-HOT PyObject *
-switch_to(ThreadObject *t, Ctx *to, PyObject *value)
+/* Bring co's bytes onto its share stack, taking it from its owner. */
+COLD void
+switch_copy(CoroutineObject *co)
+{
+    CoroutineObject *owner = co->stack->mem->owner;
+    if (owner != NULL && owner->ctx.state != STATE_DEAD)
+        stack_save(owner);
+    stack_restore(co);
+    co->stack->mem->owner = co;
+    co->stack->owner_changes++;
+}
+
+COLD PyObject *
+switch_via_helper(ThreadObject *t, Ctx *from, Ctx *to, PyObject *value,
+                  stackful_landing_fn landing, void *landing_arg)
+{
+    t->job_from = from;
+    t->job_to = to;
+    t->job_value = value;
+    stackful_stack_writable(t->helper->hi - STACKFUL_INIT_FRAME_SIZE,
+                            STACKFUL_INIT_FRAME_SIZE);
+    void *helper_sp = stackful_init_context(t->helper->hi, helper_entry, t);
+    return stackful_switch(NULL, &from->sp, helper_sp, landing, landing_arg);
+}
+
+/* Transfer control from the running context to `to`, as `plan` (switch_prepare)
+ * says. The caller has already set the states and chain links. `value` is an owned
+ * reference handed to `to`, or NULL with an exception set, which `to` then raises.
+ * When this context next runs, landing(what was handed to it, landing_arg) runs first
+ * and its result is returned (the landings below finish the switch: after_switch).
+ * Callers return its result directly: the switch is then a tail call, and returns
+ * straight to their caller (switch_x86_64.h says why that matters). */
+INLINE PyObject *
+switch_to(ThreadObject *t, Ctx *to, PyObject *value, int plan, stackful_landing_fn landing,
+          void *landing_arg)
 {
     Ctx *from = t->current;
-    CoroutineObject *co = to->co;
-    int via_helper = 0;
-    if (co != NULL) {
-        StackMem *mem = co->stack->mem;
-        CoroutineObject *owner = mem->owner;
-        if (owner != co) {
-            if (owner != NULL && &owner->ctx == from) {
-                /* We run on the stack we must hand over: copy from the helper. */
-                via_helper = 1;
-            }
-            else {
-                if (owner != NULL)
-                    stack_save(owner);
-                stack_restore(co);
-                mem->owner = co;
-                co->stack->owner_changes++;
-            }
-        }
-    }
     t->current = to;
     t->switches++;
-    if (via_helper) {
-        t->job_from = from;
-        t->job_to = to;
-        t->job_value = value;
-        stackful_stack_writable(t->helper->hi - STACKFUL_INIT_FRAME_SIZE,
-                                STACKFUL_INIT_FRAME_SIZE);
-        void *helper_sp = stackful_init_context(t->helper->hi, helper_entry);
-        return after_switch(t, stackful_swap(t, &from->sp, helper_sp));
+    if (UNLIKELY(plan != SWITCH_DIRECT)) {
+        if (plan == SWITCH_VIA_HELPER)
+            return switch_via_helper(t, from, to, value, landing, landing_arg);
+        switch_copy(to->co);
     }
     pystate_save(&from->py, t->tstate);
-    pystate_restore(&to->py, t->tstate);
-    return after_switch(t, stackful_swap(value, &from->sp, to->sp));
+    pystate_restore(&to->py, &from->py, t->tstate);
+    return stackful_switch(value, &from->sp, to->sp, landing, landing_arg);
 }
 
 static void release_finished(CoroutineObject *co, PyObject **refs);
@@ -435,12 +480,20 @@ after_switch_work(ThreadObject *t)
     Py_XDECREF(release);
 }
 
-HOT PyObject *
+INLINE PyObject *
 after_switch(ThreadObject *t, PyObject *value)
 {
-    if (t->finished != NULL || t->release != NULL)
+    if (UNLIKELY(((uintptr_t)t->finished | (uintptr_t)t->release) != 0))
         after_switch_work(t);
     return value;
+}
+
+/* The landing of a context suspended in resume(), suspend(), transfer(), ...: `thread`
+ * is its ThreadObject. */
+static void *
+land_resumed(void *value, void *thread)
+{
+    return after_switch(thread, value);
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -467,11 +520,11 @@ release_finished(CoroutineObject *co, PyObject **refs)
 
 /* The bottom of every coroutine's C stack. Never returns: the last switch away from a
  * finished coroutine never comes back. */
-_Noreturn void
-coroutine_entry(void *arg)
+_Noreturn void *
+coroutine_entry(void *first_value, void *Py_UNUSED(arg))
 {
     ThreadObject *t = tls_thread;
-    PyObject *value = after_switch(t, (PyObject *)arg);
+    PyObject *value = after_switch(t, (PyObject *)first_value);
     CoroutineObject *co = t->current->co;
     PyObject *result;
     if (value == NULL) {
@@ -487,15 +540,16 @@ coroutine_entry(void *arg)
         Py_XDECREF(kwargs);
     }
     Ctx *to = co->ctx.resumer;
-    co->ctx.state = STATE_DEAD;
+    ctx_set_state(&co->ctx, STATE_DEAD);
     co->ctx.resumer = NULL;
-    to->state = STATE_RUNNING;
+    ctx_set_state(to, STATE_RUNNING);
     t->finished = co;
     t->release = co->ctx.held ? (PyObject *)co : NULL;
     co->ctx.held = 0;
-    if (switch_reserve(t, to) < 0)
+    int plan = switch_prepare(t, to);
+    if (plan < 0)
         Py_FatalError("stackful: out of memory while a coroutine finished");
-    switch_to(t, to, result);
+    switch_to(t, to, result, plan, NULL, NULL);    /* never resumed: no landing */
     Py_FatalError("stackful: a finished coroutine was resumed");
 }
 
@@ -557,11 +611,12 @@ prepare_start(CoroutineObject *co)
 /* Make `co` (suspended, of this thread) the running context, with `resumer` as the
  * context its suspend() returns to; the current context becomes `from_state`.
  * `value`: owned, or NULL with an exception set. */
-HOT PyObject *
+INLINE PyObject *
 enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, int hold,
-      PyObject *value)
+      PyObject *value, stackful_landing_fn landing, void *landing_arg)
 {
-    if ((!co->started && prepare_start(co) < 0) || switch_reserve(t, &co->ctx) < 0) {
+    int plan;
+    if ((!co->started && prepare_start(co) < 0) || (plan = switch_prepare(t, &co->ctx)) < 0) {
         Py_XDECREF(value);
         return NULL;
     }
@@ -570,33 +625,34 @@ enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, in
         Py_INCREF(co);
     co->ctx.held = hold;
     co->ctx.resumer = resumer;
-    co->ctx.state = STATE_RUNNING;
-    from->state = from_state;
+    ctx_set_state(&co->ctx, STATE_RUNNING);
+    ctx_set_state(from, from_state);
     if (from_state == STATE_SUSPENDED) {
         /* It leaves the chain (transfer): drop the chain's reference, if it had one. */
         from->resumer = NULL;
         t->release = from->held ? (PyObject *)from->co : NULL;
         from->held = 0;
     }
-    return switch_to(t, &co->ctx, value);
+    return switch_to(t, &co->ctx, value, plan, landing, landing_arg);
 }
 
 /* The caller (resume, next, ...) holds co for the whole call: no chain reference. */
-HOT PyObject *
-resume_with(CoroutineObject *co, PyObject *value /* owned or NULL+exc */)
+INLINE PyObject *
+resume_with(CoroutineObject *co, PyObject *value /* owned or NULL+exc */,
+            stackful_landing_fn landing, void *landing_arg)
 {
     ThreadObject *t;
     if (check_thread(co, "resume", &t) < 0 || check_resumable(co, "resume") < 0) {
         Py_XDECREF(value);
         return NULL;
     }
-    return enter(t, co, t->current, STATE_NORMAL, 0, value);
+    return enter(t, co, t->current, STATE_NORMAL, 0, value, landing, landing_arg);
 }
 
 static void
 mark_dead_unstarted(CoroutineObject *co)
 {
-    co->ctx.state = STATE_DEAD;
+    ctx_set_state(&co->ctx, STATE_DEAD);
     Py_CLEAR(co->args);
     Py_CLEAR(co->kwargs);
     Py_CLEAR(co->context);
@@ -616,7 +672,7 @@ Coroutine_resume(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
                         "can't send non-None value to a just-started coroutine");
         return NULL;
     }
-    return resume_with(co, Py_NewRef(value));
+    return resume_with(co, Py_NewRef(value), land_resumed, co->thread);
 }
 
 /* The exception instance for throw(): a class is instantiated, an instance used. */
@@ -655,7 +711,7 @@ throw_into(CoroutineObject *co, PyObject *exc_instance /* owned */, const char *
     }
     PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
     Py_DECREF(exc_instance);
-    return enter(t, co, t->current, STATE_NORMAL, 0, NULL);
+    return enter(t, co, t->current, STATE_NORMAL, 0, NULL, land_resumed, t);
 }
 
 static PyObject *
@@ -717,13 +773,6 @@ Coroutine_close(CoroutineObject *co, PyObject *Py_UNUSED(ignored))
 }
 
 /* Interned once: schedulers read status on every turn. */
-static PyObject *state_strings[4];
-
-static PyObject *
-Coroutine_get_status(CoroutineObject *co, void *Py_UNUSED(closure))
-{
-    return Py_NewRef(state_strings[co->ctx.state]);
-}
 
 static PyObject *
 Coroutine_get_frame(CoroutineObject *co, void *Py_UNUSED(closure))
@@ -849,7 +898,7 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwa
     if (co == NULL)
         goto error;
     co->ctx.co = co;
-    co->ctx.state = STATE_SUSPENDED;
+    ctx_set_state(&co->ctx, STATE_SUSPENDED);
     co->fn = Py_NewRef(fn);
     co->args = args;
     co->kwargs = kwargs;
@@ -861,7 +910,7 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwa
     size_t steps = size / 16 / 16;   /* never offset by more than 1/16 of the stack */
     if (steps > TOP_OFFSET_STEPS)
         steps = TOP_OFFSET_STEPS;
-    size_t offset = steps ? (co->stack->top_counter++ % steps) * 16 : 0;
+    size_t offset = steps ? (t->top_counter++ * TOP_OFFSET_STRIDE) % steps * 16 : 0;
     co->stack_top = mem->hi - offset;
     return (PyObject *)co;
 
@@ -1077,10 +1126,15 @@ static PyMethodDef Coroutine_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyGetSetDef Coroutine_getset[] = {
-    {"status", (getter)Coroutine_get_status, NULL,
+static PyMemberDef Coroutine_members[] = {
+    {"status", STACKFUL_T_OBJECT_EX, offsetof(CoroutineObject, ctx.status),
+     STACKFUL_READONLY,
      "'suspended' (not started, or suspended), 'running', 'normal' (it resumed a\n"
-     "coroutine that is running) or 'dead'.", NULL},
+     "coroutine that is running) or 'dead'."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef Coroutine_getset[] = {
     {"frame", (getter)Coroutine_get_frame, NULL,
      "The top Python frame of a suspended coroutine; None if it is unstarted,\n"
      "running, normal or dead.", NULL},
@@ -1109,6 +1163,7 @@ static PyTypeObject CoroutineType = {
     .tp_clear = (inquiry)Coroutine_clear,
     .tp_weaklistoffset = offsetof(CoroutineObject, weakreflist),
     .tp_methods = Coroutine_methods,
+    .tp_members = Coroutine_members,
     .tp_getset = Coroutine_getset,
     .tp_new = Coroutine_new,
     .tp_finalize = (destructor)Coroutine_finalize,
@@ -1172,11 +1227,10 @@ Generator_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return co;
 }
 
-/* Turn what a resume returned into the generator protocol's answer. `result` is the
- * emitted value (generator still suspended), the function's return value (dead), or
- * NULL with an exception. */
-static PyObject *
-generator_outcome(CoroutineObject *co, PyObject *result, int iternext)
+/* The generator protocol's answer when a resume did not return an item: `result` is
+ * the function's return value (dead), or NULL with an exception. */
+COLD PyObject *
+generator_finish(CoroutineObject *co, PyObject *result, int iternext)
 {
     if (result == NULL) {
         if (co->ctx.state == STATE_DEAD && PyErr_ExceptionMatches(PyExc_StopIteration)) {
@@ -1198,8 +1252,6 @@ generator_outcome(CoroutineObject *co, PyObject *result, int iternext)
         }
         return NULL;
     }
-    if (co->ctx.state != STATE_DEAD)
-        return result;
     /* Returned: StopIteration, carrying the return value unless it is None. */
     if (result == Py_None && iternext) {
         Py_DECREF(result);
@@ -1212,6 +1264,32 @@ generator_outcome(CoroutineObject *co, PyObject *result, int iternext)
         Py_DECREF(stop);
     }
     return NULL;
+}
+
+/* Turn what a resume returned into the generator protocol's answer: `result` is the
+ * emitted value (the generator is still suspended), or see generator_finish. */
+INLINE PyObject *
+generator_outcome(CoroutineObject *co, PyObject *result, int iternext)
+{
+    if (LIKELY(result != NULL && co->ctx.state != STATE_DEAD))
+        return result;
+    return generator_finish(co, result, iternext);
+}
+
+/* Landings of a consumer suspended in next() / send(): the generator protocol's answer
+ * is made on arrival, so that the switch is the last thing next() does. */
+static void *
+land_next(void *value, void *co)
+{
+    CoroutineObject *gen = co;
+    return generator_outcome(gen, after_switch(gen->thread, value), 1);
+}
+
+static void *
+land_send(void *value, void *co)
+{
+    CoroutineObject *gen = co;
+    return generator_outcome(gen, after_switch(gen->thread, value), 0);
 }
 
 static int
@@ -1229,7 +1307,7 @@ Generator_iternext(CoroutineObject *co)
 {
     if (co->ctx.state == STATE_DEAD || generator_check_runnable(co) < 0)
         return NULL;
-    return generator_outcome(co, resume_with(co, Py_NewRef(Py_None)), 1);
+    return resume_with(co, Py_NewRef(Py_None), land_next, co);
 }
 
 static PyObject *
@@ -1246,7 +1324,7 @@ Generator_send(CoroutineObject *co, PyObject *value)
                         "can't send non-None value to a just-started generator");
         return NULL;
     }
-    return generator_outcome(co, resume_with(co, Py_NewRef(value)), 0);
+    return resume_with(co, Py_NewRef(value), land_send, co);
 }
 
 /* throw(exc) or the legacy throw(type, value=None, traceback=None) that `yield from`
@@ -1470,19 +1548,20 @@ static PyTypeObject ShareStackType = {
 
 /* Return control (and value) from the running coroutine to its resumer: suspend()
  * and emit() are this, each checking what kind of coroutine may call it. */
-HOT PyObject *
+INLINE PyObject *
 yield_to_resumer(ThreadObject *t, PyObject *value)
 {
     Ctx *cur = t->current;
     Ctx *to = cur->resumer;
-    if (switch_reserve(t, to) < 0)
+    int plan = switch_prepare(t, to);
+    if (plan < 0)
         return NULL;
-    cur->state = STATE_SUSPENDED;
+    ctx_set_state(cur, STATE_SUSPENDED);
     cur->resumer = NULL;
-    to->state = STATE_RUNNING;
+    ctx_set_state(to, STATE_RUNNING);
     t->release = cur->held ? (PyObject *)cur->co : NULL;
     cur->held = 0;
-    return switch_to(t, to, Py_NewRef(value));
+    return switch_to(t, to, Py_NewRef(value), plan, land_resumed, t);
 }
 
 static PyObject *
@@ -1536,13 +1615,55 @@ mod_in_coroutine(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
     return PyBool_FromLong(t != NULL && t->current->co != NULL);
 }
 
-static PyObject *
-mod_transfer(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
+/* transfer(target, value=None, *, throw=None), parsed by hand: it is a scheduler's
+ * hot path, and a fast call builds no argument tuple or dict. */
+static int
+parse_transfer_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                    PyObject **target, PyObject **value, PyObject **exc)
 {
-    static char *kwlist[] = {"target", "value", "throw", NULL};
-    PyObject *target, *value = Py_None, *exc = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O$O:transfer", kwlist, &CoroutineType,
-                                     &target, &value, &exc))
+    if (nargs < 1 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError, nargs < 1
+                     ? "transfer() missing required argument 'target' (pos 1)"
+                     : "transfer() takes at most 2 positional arguments (%zd given)",
+                     nargs);
+        return -1;
+    }
+    *target = args[0];
+    *value = nargs > 1 ? args[1] : Py_None;
+    *exc = NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        if (PyUnicode_CompareWithASCIIString(name, "throw") == 0) {
+            *exc = args[nargs + i];
+        }
+        else if (nargs < 2 && PyUnicode_CompareWithASCIIString(name, "value") == 0) {
+            *value = args[nargs + i];
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         PyUnicode_CompareWithASCIIString(name, "value") == 0 ||
+                         PyUnicode_CompareWithASCIIString(name, "target") == 0
+                         ? "transfer() got multiple values for argument '%U'"
+                         : "transfer() got an unexpected keyword argument '%U'", name);
+            return -1;
+        }
+    }
+    if (!PyObject_TypeCheck(*target, &CoroutineType)) {
+        PyErr_Format(PyExc_TypeError,
+                     "transfer() argument 1 must be stackful.Coroutine, not %.200s",
+                     Py_TYPE(*target)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+mod_transfer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    PyObject *target, *value, *exc;
+    if (parse_transfer_args(args, nargs, kwnames, &target, &value, &exc) < 0)
         return NULL;
     CoroutineObject *co = (CoroutineObject *)target;
     ThreadObject *t;
@@ -1589,10 +1710,10 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
     PyObject *sent = instance != NULL ? NULL : Py_NewRef(value);
     if (cur->co == NULL) {
         /* The main context has no resumer to hand on: it waits, as in resume(). */
-        return enter(t, co, cur, STATE_NORMAL, 0, sent);
+        return enter(t, co, cur, STATE_NORMAL, 0, sent, land_resumed, t);
     }
     /* The target takes the current coroutine's place on the chain. */
-    return enter(t, co, cur->resumer, STATE_SUSPENDED, 1, sent);
+    return enter(t, co, cur->resumer, STATE_SUSPENDED, 1, sent, land_resumed, t);
 }
 
 static PyObject *
@@ -1656,7 +1777,7 @@ static PyMethodDef module_methods[] = {
      "current()\n--\n\nThe running Coroutine, or None in a thread's main context."},
     {"in_coroutine", (PyCFunction)mod_in_coroutine, METH_NOARGS,
      "in_coroutine()\n--\n\nWhether the caller runs inside a coroutine."},
-    {"transfer", (PyCFunction)(void (*)(void))mod_transfer, METH_VARARGS | METH_KEYWORDS,
+    {"transfer", (PyCFunction)(void (*)(void))mod_transfer, METH_FASTCALL | METH_KEYWORDS,
      "transfer(target, value=None, *, throw=None)\n--\n\n"
      "Switch directly to the suspended coroutine target (symmetric transfer)."},
     {"switch_count", (PyCFunction)mod_switch_count, METH_NOARGS,

@@ -17,16 +17,16 @@
 
 #include "pystate_fields.h"
 
-/* Tracing is per thread; the flag cached in the innermost cframe must follow the
- * thread's state when a context is switched in (sys.settrace may have run while it
- * slept). */
-#define STACKFUL_RESTORE_EXTRA(s, ts)                                                 \
-    ((ts)->cframe->use_tracing =                                                      \
-         ((ts)->tracing == 0 && ((ts)->c_tracefunc != NULL || (ts)->c_profilefunc != NULL)) \
-             ? 255 : 0)
+/* Tracing is per thread; 3.11 caches "is tracing on" in the innermost cframe, and the
+ * eval loop keeps the live cframe's copy current (sys.settrace updates it, each return
+ * passes it down to the caller's cframe). The incoming context's innermost cframe may
+ * have slept through a sys.settrace(), so it takes the flag of the cframe just left. */
+#define STACKFUL_SAVE_EXTRA(s, ts) ((s)->use_tracing = (ts)->cframe->use_tracing)
+#define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((ts)->cframe->use_tracing = (prev)->use_tracing)
 
 typedef struct {
     STACKFUL_COMMON_SAVED_FIELDS
+    uint8_t use_tracing;    /* the live cframe's flag, at the last save (see above) */
 } PyStateSaved;
 
 #include "pystate_common.h"

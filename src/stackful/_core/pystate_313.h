@@ -41,7 +41,7 @@ typedef struct {
 #define STACKFUL_SAVE_EXTRA(s, ts)                                                    \
     (assert((ts)->critical_section == 0),                                             \
      (s)->previous_executor = (ts)->previous_executor)
-#define STACKFUL_RESTORE_EXTRA(s, ts) ((ts)->previous_executor = (s)->previous_executor)
+#define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((void)(prev), (ts)->previous_executor = (s)->previous_executor)
 #define STACKFUL_INIT_EXTRA(s, lo, hi) ((void)(lo), (void)(hi), (s)->previous_executor = NULL, 0)
 
 #include "pystate_common.h"

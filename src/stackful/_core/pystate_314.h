@@ -151,7 +151,7 @@ init_314(PyStateSaved *s, char *stack_lo, char *stack_hi)
 }
 
 #define STACKFUL_SAVE_EXTRA(s, ts) save_314((s), (ts))
-#define STACKFUL_RESTORE_EXTRA(s, ts) restore_314((s), (ts))
+#define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((void)(prev), restore_314((s), (ts)))
 #define STACKFUL_INIT_EXTRA(s, lo, hi) init_314((s), (lo), (hi))
 
 #include "pystate_common.h"

@@ -71,7 +71,7 @@ datastack_init(PyStateSaved *s)
 #  define STACKFUL_SAVE_EXTRA(s, ts) ((void)0)
 #endif
 #ifndef STACKFUL_RESTORE_EXTRA
-#  define STACKFUL_RESTORE_EXTRA(s, ts) ((void)0)
+#  define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((void)0)
 #endif
 #ifndef STACKFUL_INIT_EXTRA
 #  define STACKFUL_INIT_EXTRA(s, lo, hi) ((void)(lo), (void)(hi), 0)
@@ -101,8 +101,9 @@ pystate_save(PyStateSaved *s, PyThreadState *ts)
     s->context = ts->context;
 }
 
+/* `prev`: the state pystate_save just saved for the context being left. */
 static inline void
-pystate_restore(PyStateSaved *s, PyThreadState *ts)
+pystate_restore(PyStateSaved *s, const PyStateSaved *prev, PyThreadState *ts)
 {
 #if STACKFUL_HAS_CFRAME
     ts->cframe = s->cframe;
@@ -124,7 +125,7 @@ pystate_restore(PyStateSaved *s, PyThreadState *ts)
     s->context = NULL;
     /* ContextVar.get() caches by (context, version): a new version invalidates it. */
     ts->context_ver++;
-    STACKFUL_RESTORE_EXTRA(s, ts);
+    STACKFUL_RESTORE_EXTRA(s, prev, ts);
 }
 
 /* Start state of a new coroutine: no Python frame (its first frame's f_back is
@@ -177,6 +178,17 @@ pystate_release_finished(PyStateSaved *s, PyStateOwn *own, PyObject **refs /* [2
     refs[1] = own->exc_state.exc_value;
     own->exc_state.exc_value = NULL;
 }
+
+/* Spellings of the member-descriptor constants: 3.12 moved them into Python.h under
+ * Py_ names (structmember.h keeps the old names, deprecated). */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define STACKFUL_T_OBJECT_EX Py_T_OBJECT_EX
+#  define STACKFUL_READONLY Py_READONLY
+#else
+#  include <structmember.h>
+#  define STACKFUL_T_OBJECT_EX T_OBJECT_EX
+#  define STACKFUL_READONLY READONLY
+#endif
 
 /* Whether the interpreter is shutting down: no coroutine is entered then. */
 static inline int

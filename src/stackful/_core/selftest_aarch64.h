@@ -1,13 +1,13 @@
 /* selftest_aarch64.h -- the register probe of selftest.c for AArch64, AAPCS64.
  *
  * Included by selftest.c only, after the definitions of struct st_probe, the ST_OFF_*
- * and ST_SEEN_* offsets and ST_STR.
+ * offsets and ST_STR.
  *
  * The state under test (AAPCS64, "General-purpose registers" and "SIMD and
  * Floating-Point registers"): x19-x28, x29 (frame pointer), x30 (link
  * register), sp, the low 64 bits of v8-v15 (d8-d15), and FPCR (rounding mode RMode
  * 22-23, FZ 24, DN 25, AHP 26: control state a callee must give back). x30 is not a
- * slot: the probe's `bl stackful_swap` sets it, and the swap returning to the
+ * slot: the probe's `bl stackful_switch` sets it, and the switch returning to the
  * instruction after that `bl` on the right stack is what shows it was restored.
  *
  * Probe slot layout (uint64_t each), shared by st_probe.load and st_probe.out:
@@ -62,11 +62,13 @@ __asm__(
 
     /* void stackful_selftest_probe(struct st_probe *p)
      * An ordinary AAPCS64 function to its C caller: it preserves the caller's x19-x30,
-     * d8-d15 and FPCR itself (in its own frame, never relying on stackful_swap), so its
-     * caller is sound even when the switch under test is not. In between, it loads
+     * d8-d15 and FPCR itself (in its own frame, never relying on stackful_switch), so
+     * its caller is sound even when the switch under test is not. In between, it loads
      * p->load into every callee-saved register and FPCR, calls
-     * stackful_swap(p->arg, p->save_sp, p->new_sp), and writes what those registers
-     * hold when the swap returns to p->out.
+     * stackful_switch(p->value, p->save_sp, p->new_sp, p->landing, p->landing_arg), and
+     * writes what those registers hold when the switch returns (after the landing, if
+     * there is one: it ran on the way back into this context) to p->out, and what it
+     * returned to p->ret.
      * Own frame, 176 bytes (a multiple of 16: sp stays 16-byte aligned):
      *   +0 x19..x28, +80 x29 x30, +96 d8..d15, +160 caller's FPCR, +168 p */
     ".globl stackful_selftest_probe\n"
@@ -109,16 +111,22 @@ __asm__(
     "    str x10, [x0, #" ST_STR(ST_OFF_SP_BEFORE) "]\n"  /* sp is callee-saved too */
     "    ldr x1, [x0, #" ST_STR(ST_OFF_SAVE_SP) "]\n"     /* 2nd argument: save_sp */
     "    ldr x2, [x0, #" ST_STR(ST_OFF_NEW_SP) "]\n"      /* 3rd argument: new_sp */
-    "    ldr x0, [x0, #" ST_STR(ST_OFF_ARG) "]\n"         /* 1st argument: arg */
-    "    bl stackful_swap\n"           /* the other context runs, loads its own patterns
-                                        * and FPCR, and switches back */
+    "    ldr x3, [x0, #" ST_STR(ST_OFF_LANDING) "]\n"     /* 4th argument: landing
+                                        * (NULL: none), run when we are resumed */
+    "    ldr x4, [x0, #" ST_STR(ST_OFF_LANDING_ARG) "]\n" /* 5th argument: landing_arg */
+    "    ldr x0, [x0, #" ST_STR(ST_OFF_VALUE) "]\n"       /* 1st argument: value (x0,
+                                        * p, last: the loads above go through it) */
+    "    bl stackful_switch\n"         /* the other context runs, loads its own patterns
+                                        * and FPCR, and switches back; our landing, if
+                                        * any, runs before this returns */
     "    ldr x1, [sp, #168]\n"         /* p again (x1 is scratch across the call) */
-    "    str x0, [x1, #" ST_STR(ST_OFF_RET) "]\n"         /* the swap's return value */
+    "    str x0, [x1, #" ST_STR(ST_OFF_RET) "]\n"         /* the switch's return value
+                                        * (x0): our landing's result, or the value */
     "    mov x10, sp\n"                /* sp cannot be stored directly */
     "    str x10, [x1, #" ST_STR(ST_OFF_SP_AFTER) "]\n"   /* must equal sp_before */
     "    ldr x9, [x1, #" ST_STR(ST_OFF_OUT) "]\n"         /* x9: p->out */
-    "    stp x19, x20, [x9, #0]\n"     /* what the swap gave back, register by register */
-    "    stp x21, x22, [x9, #16]\n"    /* x21, x22 as the swap returned them */
+    "    stp x19, x20, [x9, #0]\n"     /* what the switch gave back, register by register */
+    "    stp x21, x22, [x9, #16]\n"    /* x21, x22 as the switch returned them */
     "    stp x23, x24, [x9, #32]\n"    /* likewise */
     "    stp x25, x26, [x9, #48]\n"    /* likewise */
     "    stp x27, x28, [x9, #64]\n"    /* likewise */
@@ -128,7 +136,7 @@ __asm__(
     "    stp d12, d13, [x9, #120]\n"   /* likewise */
     "    stp d14, d15, [x9, #136]\n"   /* likewise */
     "    mrs x10, fpcr\n"              /* FPCR: callee-saved control state */
-    "    str x10, [x9, #152]\n"        /* FPCR as the swap returned it */
+    "    str x10, [x9, #152]\n"        /* FPCR as the switch returned it */
     "    ldr x9, [sp, #160]\n"         /* the caller's FPCR */
     "    msr fpcr, x9\n"               /* give the caller back its FPCR ... */
     "    ldp x19, x20, [sp, #0]\n"     /* ... and its callee-saved registers */
@@ -149,27 +157,31 @@ __asm__(
     ".cfi_endproc\n"
     ".size stackful_selftest_probe, .-stackful_selftest_probe\n"
 
-    /* void stackful_selftest_entry(void *arg)  -- the entry function of the context
-     * under test, in assembly so that its first instruction sees exactly the state
-     * stackful_init_context + stackful_swap + the trampoline produced. arg is the
-     * struct st_run, whose first member is a struct st_seen. */
+    /* void *stackful_selftest_entry(void *value, void *arg)  -- the entry function (first
+     * landing) of the context under test, in assembly so that its first instruction
+     * sees exactly the state stackful_init_context + stackful_switch produced. It
+     * dereferences nothing (value and arg are under test): it hands value, arg and what
+     * it saw to stackful_selftest_entry_c, which never returns. */
     ".globl stackful_selftest_entry\n"
     ".hidden stackful_selftest_entry\n"
     ".type stackful_selftest_entry, %function\n"
     ".p2align 4\n"
     "stackful_selftest_entry:\n"
     ".cfi_startproc\n"
-    ".cfi_undefined x30\n"             /* not unwindable past here in any case */
-    "    mov x9, sp\n"                 /* reading sp does not fault even if misaligned */
-    "    str x9, [x0, #" ST_STR(ST_SEEN_SP) "]\n"    /* entry alignment: sp % 16 == 0 */
-    "    str x29, [x0, #" ST_STR(ST_SEEN_FP) "]\n"   /* 0: end of the frame-record chain */
-    "    mrs x10, fpcr\n"              /* FPCR: callee-saved control state */
-    "    str x10, [x0, #" ST_STR(ST_SEEN_CTL0) "]\n" /* FPCR a new context starts with:
-                                                      * the creating thread's */
-    "    and x9, x9, #0xfffffffffffffff0\n" /* round down to 16 */
+    ".cfi_undefined x30\n"             /* sp is realigned below without CFI: stop here */
+    "    hint #34\n"                   /* bti c: the switch reaches a landing with `blr`;
+                                        * on BTI-guarded pages an indirect call must land
+                                        * here (a nop elsewhere); changes no state */
+    "    mov x2, sp\n"                 /* 3rd argument: sp at the entry (reading a
+                                        * misaligned sp does not fault); sp % 16 == 0 */
+    "    mov x3, x29\n"                /* 4th argument: x29 (0: end of the record chain) */
+    "    mrs x4, fpcr\n"               /* 5th argument: the FPCR a new context starts
+                                        * with: the creating thread's */
+    "    mov x5, #0\n"                 /* 6th argument: no second control word */
+    "    and x9, x2, #0xfffffffffffffff0\n" /* round down to 16 (x9: scratch) */
     "    mov sp, x9\n"                 /* whatever sp was, call C on an aligned stack so
                                         * a misalignment is reported, not crashed on */
-    "    bl stackful_selftest_entry_c\n"  /* x0 still holds arg; never returns */
+    "    bl stackful_selftest_entry_c\n"  /* x0 = value, x1 = arg as received */
     "    brk #0\n"                     /* not reached: entry_c never returns */
     ".cfi_endproc\n"
     ".size stackful_selftest_entry, .-stackful_selftest_entry\n"

@@ -1,7 +1,7 @@
 /* selftest_x86_64.h -- the register probe of selftest.c for x86-64, System V ABI.
  *
  * Included by selftest.c only, after the definitions of struct st_probe, the ST_OFF_*
- * and ST_SEEN_* offsets and ST_STR.
+ * offsets and ST_STR.
  *
  * The state under test (System V AMD64 ABI 3.2.1, 3.2.3): rbx, rbp, r12, r13, r14, r15
  * and rsp; the control bits of MXCSR (rounding RC 13-14, flush-to-zero FZ 15, DAZ 6,
@@ -80,10 +80,12 @@ __asm__(
     /* void stackful_selftest_probe(struct st_probe *p)
      * An ordinary System V function to its C caller: it preserves the caller's
      * rbx rbp r12-r15, MXCSR and x87 CW itself (in its own frame, never relying on
-     * stackful_swap), so its caller is sound even when the switch under test is not.
+     * stackful_switch), so its caller is sound even when the switch under test is not.
      * In between, it loads p->load into every callee-saved register and control word,
-     * calls stackful_swap(p->arg, p->save_sp, p->new_sp), and writes what those
-     * registers hold when the swap returns to p->out. */
+     * calls stackful_switch(p->value, p->save_sp, p->new_sp, p->landing,
+     * p->landing_arg), and writes what those registers hold when the switch returns
+     * (after the landing, if there is one: it ran on the way back into this context)
+     * to p->out, and what it returned to p->ret. */
     ".globl stackful_selftest_probe\n"
     ".hidden stackful_selftest_probe\n"
     ".type stackful_selftest_probe, @function\n"
@@ -127,15 +129,21 @@ __asm__(
     "    movq %rsp, " ST_STR(ST_OFF_SP_BEFORE) "(%rdi)\n"  /* rsp is callee-saved too */
     "    movq " ST_STR(ST_OFF_SAVE_SP) "(%rdi), %rsi\n"    /* 2nd argument: save_sp */
     "    movq " ST_STR(ST_OFF_NEW_SP) "(%rdi), %rdx\n"     /* 3rd argument: new_sp */
-    "    movq " ST_STR(ST_OFF_ARG) "(%rdi), %rdi\n"        /* 1st argument: arg */
-    "    call stackful_swap\n"         /* the other context runs, loads its own patterns
-                                        * and control words, and switches back */
+    "    movq " ST_STR(ST_OFF_LANDING) "(%rdi), %rcx\n"    /* 4th argument: landing
+                                        * (NULL: none), run when we are resumed */
+    "    movq " ST_STR(ST_OFF_LANDING_ARG) "(%rdi), %r8\n" /* 5th argument: landing_arg */
+    "    movq " ST_STR(ST_OFF_VALUE) "(%rdi), %rdi\n"      /* 1st argument: value (rdi,
+                                        * p, last: the loads above go through it) */
+    "    call stackful_switch\n"       /* the other context runs, loads its own patterns
+                                        * and control words, and switches back; our
+                                        * landing, if any, runs before this returns */
     "    movq (%rsp), %rdi\n"          /* p again (rdi is scratch across the call) */
-    "    movq %rax, " ST_STR(ST_OFF_RET) "(%rdi)\n"        /* the swap's return value */
+    "    movq %rax, " ST_STR(ST_OFF_RET) "(%rdi)\n"        /* the switch's return value
+                                        * (rax): our landing's result, or the value */
     "    movq %rsp, " ST_STR(ST_OFF_SP_AFTER) "(%rdi)\n"   /* must equal sp_before */
     "    movq " ST_STR(ST_OFF_OUT) "(%rdi), %rax\n"        /* rax: p->out */
-    "    movq %rbx, 0(%rax)\n"         /* what the swap gave back, register by register */
-    "    movq %rbp, 8(%rax)\n"         /* rbp as the swap returned it */
+    "    movq %rbx, 0(%rax)\n"         /* what the switch gave back, register by register */
+    "    movq %rbp, 8(%rax)\n"         /* rbp as the switch returned it */
     "    movq %r12, 16(%rax)\n"        /* r12 likewise */
     "    movq %r13, 24(%rax)\n"        /* r13 likewise */
     "    movq %r14, 32(%rax)\n"        /* r14 likewise */
@@ -168,24 +176,29 @@ __asm__(
     ".cfi_endproc\n"
     ".size stackful_selftest_probe, .-stackful_selftest_probe\n"
 
-    /* void stackful_selftest_entry(void *arg)  -- the entry function of the context
-     * under test, in assembly so that its first instruction sees exactly the state
-     * stackful_init_context + stackful_swap + the trampoline produced. arg is the
-     * struct st_run, whose first member is a struct st_seen. */
+    /* void *stackful_selftest_entry(void *value, void *arg)  -- the entry function (first
+     * landing) of the context under test, in assembly so that its first instruction
+     * sees exactly the state stackful_init_context + stackful_switch produced. It
+     * dereferences nothing (value and arg are under test): it hands value, arg and what
+     * it saw to stackful_selftest_entry_c, which never returns. */
     ".globl stackful_selftest_entry\n"
     ".hidden stackful_selftest_entry\n"
     ".type stackful_selftest_entry, @function\n"
     ".p2align 4\n"
     "stackful_selftest_entry:\n"
     ".cfi_startproc\n"
-    ".cfi_undefined rip\n"             /* not unwindable past here in any case */
-    "    movq %rsp, " ST_STR(ST_SEEN_SP) "(%rdi)\n"  /* entry alignment: (rsp+8) % 16 == 0 */
-    "    movq %rbp, " ST_STR(ST_SEEN_FP) "(%rdi)\n"  /* 0: end of the frame-pointer chain */
-    "    stmxcsr " ST_STR(ST_SEEN_CTL0) "(%rdi)\n"   /* control words a new context starts */
-    "    fnstcw " ST_STR(ST_SEEN_CTL1) "(%rdi)\n"    /* with: the creating thread's */
+    ".cfi_undefined rip\n"             /* rsp is realigned below without CFI: stop here */
+    "    movq %rsp, %rdx\n"            /* 3rd argument: rsp at the first instruction
+                                        * (entry alignment: (rsp + 8) % 16 == 0) */
+    "    movq %rbp, %rcx\n"            /* 4th argument: rbp (0: end of the chain) */
     "    andq $-16, %rsp\n"            /* whatever rsp was, call C on an aligned stack so
                                         * a misalignment is reported, not crashed on */
-    "    call stackful_selftest_entry_c\n"  /* rdi still holds arg; never returns */
+    "    subq $16, %rsp\n"             /* room for the control words; keeps rsp % 16 == 0 */
+    "    stmxcsr (%rsp)\n"             /* the control words a new context starts with: */
+    "    fnstcw 8(%rsp)\n"             /* the creating thread's */
+    "    movl (%rsp), %r8d\n"          /* 5th argument: MXCSR (zero-extended) */
+    "    movzwl 8(%rsp), %r9d\n"       /* 6th argument: x87 control word */
+    "    call stackful_selftest_entry_c\n"  /* rdi = value, rsi = arg as received */
     "    ud2\n"                        /* not reached: entry_c never returns */
     ".cfi_endproc\n"
     ".size stackful_selftest_entry, .-stackful_selftest_entry\n"

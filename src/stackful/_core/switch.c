@@ -42,7 +42,8 @@ stackful_switch_supported(char *why, size_t why_size)
     return 0;
 }
 
-_Noreturn void
+/* `used`: the switch's assembly calls it, which a link-time optimiser can't see. */
+__attribute__((used)) _Noreturn void
 stackful_entry_returned(void)
 {
     static const char msg[] =
