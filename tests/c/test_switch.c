@@ -34,16 +34,16 @@ static atomic_uintptr_t main_stack_marker;
 static atomic_uintptr_t switch_begin, switch_end;
 
 /* Information only: the code range of stackful_switch, to count the signals that
- * interrupted the switch itself (not a landing it called). In switch_*.h the stub that a
- * new context's entry function would return to directly follows it (the range may take
- * in alignment padding and, on AArch64, the nop before the stub). With a broken
+ * interrupted the switch itself (not a landing it called). In switch_*.h the start stub
+ * (every new context's first landing) directly follows it (the range may take in
+ * alignment padding and the nop before the stub). With a broken
  * replacement of stackful_switch (run.sh's negative controls) the count is approximate. */
 #if defined(__x86_64__)
-void stackful_entry_returned_x86_64(void);
-#  define SWITCH_END_FN stackful_entry_returned_x86_64
+void stackful_start_x86_64(void);
+#  define SWITCH_END_FN stackful_start_x86_64
 #elif defined(__aarch64__)
-void stackful_entry_returned_aarch64(void);
-#  define SWITCH_END_FN stackful_entry_returned_aarch64
+void stackful_start_aarch64(void);
+#  define SWITCH_END_FN stackful_start_aarch64
 #endif
 
 static uintptr_t

@@ -282,15 +282,16 @@ save_buf_reserve(CoroutineObject *co, size_t need)
 {
     if (co->save_cap >= need)
         return 0;
-    /* Exact (to 64 bytes) the first time: most coroutines suspend at about the same
-     * depth every time, and this is their memory cost. Geometric after that, so that a
-     * coroutine suspending deeper and deeper reallocates O(log n) times. */
+    /* Exact (to 16 bytes, malloc's granularity) the first time: most coroutines
+     * suspend at about the same depth every time, and this is their memory cost.
+     * Geometric after that, so that a coroutine suspending deeper and deeper
+     * reallocates O(log n) times. */
     size_t cap = co->save_cap + co->save_cap / 2;
     if (cap < need)
         cap = need;
     if (cap < SAVE_BUF_MIN)
         cap = SAVE_BUF_MIN;
-    cap = (cap + 63) & ~(size_t)63;
+    cap = (cap + 15) & ~(size_t)15;
     char *buf = PyMem_RawRealloc(co->save_buf, cap);
     if (buf == NULL) {
         PyErr_NoMemory();

@@ -20,7 +20,8 @@
 /* What runs first in a context that is switched to, on its own stack: landing(value,
  * arg) with the `value` whoever switched to it passed and the `arg` it gave when it
  * was suspended. What it returns is what stackful_switch returns in that context.
- * A new context's entry function is its first landing; it must never return. */
+ * A new context's entry function is called the same way, as its first landing (on a
+ * stack reset to its top); it must never return. */
 typedef void *(*stackful_landing_fn)(void *value, void *arg);
 
 /* Save the callee-saved state of the caller on its stack, together with `landing` and

@@ -52,8 +52,8 @@
  * register and x30 are, relative to the CFA (sp + 192). After `mov sp, x2` the incoming
  * frame has the same layout, so the same rules describe the incoming context: a landing
  * being unwound shows stackful_switch as its caller, and above it the code where the
- * incoming context suspended. A new context's frame has x29 = 0 and x30 = the
- * entry-returned stub below, whose unwind info marks the end of the stack. */
+ * incoming context suspended. A new context's first landing is the start stub below,
+ * whose unwind info marks the end of the stack, and its frame has x29 = 0. */
 
 __asm__(
     ".text\n"
@@ -162,43 +162,48 @@ __asm__(
     ".cfi_endproc\n"
     ".size stackful_switch, .-stackful_switch\n"
 
-    /* Where a new context's entry function would return to: it must not (libaco's
-     * protector). Reached by the `ret` above with the init frame's x30 slot, sp == the
-     * 16-byte aligned top of the context's stack. */
-    ".globl stackful_entry_returned_aarch64\n"
-    ".hidden stackful_entry_returned_aarch64\n"
-    ".type stackful_entry_returned_aarch64, %function\n"
+    /* The first landing of every new context (stackful_init_context), called by the
+     * switch's `blr` on the init frame with x0 = value, x1 = arg, x19 = entry (restored
+     * from the frame like any callee-saved register), x29 = 0. The init frame is not
+     * needed any more, so sp goes back to the top of the stack before entry is called:
+     * a coroutine's used stack (what a share stack copies, what memory per coroutine
+     * counts) starts at its top. Unwinders look up the code of a caller at its return
+     * address minus one: the never-executed nop keeps that lookup inside this FDE,
+     * which says "no caller", rather than in stackful_switch's or in padding. */
+    ".globl stackful_start_aarch64\n"
+    ".hidden stackful_start_aarch64\n"
+    ".type stackful_start_aarch64, %function\n"
     ".p2align 4\n"
     ".cfi_startproc\n"
     ".cfi_undefined x30\n"             /* debuggers: there is no caller above this */
-    /* Unwinders look up the code of a caller at its return address minus one (the
-     * return address may follow a call that ends its function). This never-executed
-     * instruction keeps that lookup inside this FDE, which says "no caller", rather
-     * than in stackful_switch's or in the padding between them. */
     "    nop\n"
-    "stackful_entry_returned_aarch64:\n"
-    "    bl stackful_entry_returned\n" /* reports and aborts: never returns */
+    "stackful_start_aarch64:\n"
+    "    hint #34\n"                   /* bti c: reached by `blr` (a no-op without BTI) */
+    "    add sp, sp, #192\n"           /* drop the init frame: sp = the 16-byte aligned
+                                        * top (blr pushed nothing) */
+    "    blr x19\n"                    /* entry(value, arg), sp % 16 == 0 */
+    "    bl stackful_entry_returned\n" /* entry must never return (libaco's protector):
+                                        * report and abort */
     "    brk #0\n"                     /* not reached */
     ".cfi_endproc\n"
-    ".size stackful_entry_returned_aarch64, .-stackful_entry_returned_aarch64\n"
+    ".size stackful_start_aarch64, .-stackful_start_aarch64\n"
 );
 
-void stackful_entry_returned_aarch64(void);
+void stackful_start_aarch64(void);
 
 void *
 stackful_init_context(void *top, stackful_landing_fn entry, void *arg)
 {
-    /* 16-byte aligned top; a frame of stackful_switch's layout just below it, so the
-     * first switch to it restores zeros and calls entry(value, arg) with sp 16-byte
-     * aligned, and a return from entry reaches the stub with sp == the aligned top. */
+    /* 16-byte aligned top; a frame of stackful_switch's layout just below it, whose
+     * landing is stackful_start_aarch64 with entry in the x19 slot. */
     unsigned long *sp = (unsigned long *)(((unsigned long)top & ~15UL) - 192);
     unsigned long fpcr;
     __asm__ volatile ("mrs %0, fpcr" : "=r"(fpcr));
     for (int i = 0; i < 24; i++)
-        sp[i] = 0;                  /* x19-x28, x29 (0: end of chain), d8-d15, padding */
-    sp[11] = (unsigned long)stackful_entry_returned_aarch64;   /* x30 */
-    sp[20] = (unsigned long)entry;                              /* landing: the entry */
-    sp[21] = (unsigned long)arg;                                /* its argument */
+        sp[i] = 0;          /* x20-x28, x29 (0: end of chain), x30 (unused), d8-d15 */
+    sp[0] = (unsigned long)entry;                               /* x19 */
+    sp[20] = (unsigned long)stackful_start_aarch64;             /* landing */
+    sp[21] = (unsigned long)arg;                                /* its x1 */
     sp[22] = fpcr;                  /* the creating thread's control state */
     return sp;
 }

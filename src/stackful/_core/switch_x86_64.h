@@ -87,8 +87,9 @@ __asm__(
     "    je 2f\n"
     "    fldcw 4(%rsp)\n"              /* restore x87 CW only if it differs */
     /* The incoming context's registers come back before its landing runs, so that the
-     * landing (a new context's entry) sees rbp as the context left it (0 for a new one:
-     * the end of the frame-pointer chain). The landing preserves them: it is called. */
+     * landing sees them as the context left them (a new context: rbp = 0, the end of
+     * the frame-pointer chain, and r12 = its entry for the start stub). The landing
+     * preserves them: it is called. */
     "2:  movq 24(%rsp), %r15\n"
     "    movq 32(%rsp), %r14\n"
     "    movq 40(%rsp), %r13\n"
@@ -116,42 +117,49 @@ __asm__(
     ".cfi_endproc\n"
     ".size stackful_switch, .-stackful_switch\n"
 
-    /* Where a new context's entry function would return to: it must not (libaco's
-     * protector). Reached by the `pop; jmp` above with the init frame's return slot.
-     * Unwinders look up the code at (return address - 1): the nop puts that byte in
-     * this function's unwind info, which says there is no caller, whatever code
-     * happens to end right before it. */
-    ".globl stackful_entry_returned_x86_64\n"
-    ".hidden stackful_entry_returned_x86_64\n"
-    ".type stackful_entry_returned_x86_64, @function\n"
+    /* The first landing of every new context (stackful_init_context), called by the
+     * switch on the init frame with rdi = value, rsi = arg, r12 = entry (restored from
+     * the frame like any callee-saved register), rbp = 0. The init frame is not needed
+     * any more, so rsp goes back to the top of the stack before entry is called: a
+     * coroutine's used stack (what a share stack copies, what memory per coroutine
+     * counts) starts at its top. Unwinders look up the code at (return address - 1):
+     * the nop puts that byte inside this function's unwind info, which says there is
+     * no caller, whatever code happens to end right before it. */
+    ".globl stackful_start_x86_64\n"
+    ".hidden stackful_start_x86_64\n"
+    ".type stackful_start_x86_64, @function\n"
     ".p2align 4\n"
     ".cfi_startproc\n"
     ".cfi_undefined rip\n"             /* debuggers: there is no caller above this */
     "    nop\n"
-    "stackful_entry_returned_x86_64:\n"
-    "    andq $-16, %rsp\n"            /* call C on an aligned stack */
-    "    callq stackful_entry_returned\n"
+    "stackful_start_x86_64:\n"
+    "    leaq 88(%rsp), %rsp\n"        /* drop our return address (8) and the init frame
+                                        * (80): rsp = the 16-byte aligned top */
+    "    callq *%r12\n"                /* entry(value, arg): sees (rsp + 8) % 16 == 0 */
+    "    callq stackful_entry_returned\n"  /* entry must never return (libaco's
+                                            * protector): report and abort */
     "    ud2\n"
     ".cfi_endproc\n"
-    ".size stackful_entry_returned_x86_64, .-stackful_entry_returned_x86_64\n"
+    ".size stackful_start_x86_64, .-stackful_start_x86_64\n"
 );
 
-void stackful_entry_returned_x86_64(void);
+void stackful_start_x86_64(void);
 
 void *
 stackful_init_context(void *top, stackful_landing_fn entry, void *arg)
 {
-    /* 16-byte aligned top; the frame of stackful_switch's layout just below it. */
+    /* 16-byte aligned top; a frame of stackful_switch's layout just below it, whose
+     * landing is stackful_start_x86_64 with entry in the r12 slot. */
     unsigned long long *sp = (unsigned long long *)(((unsigned long)top & ~15UL) - 80);
     unsigned int mxcsr;
     unsigned short fpucw;
     __asm__ volatile ("stmxcsr %0" : "=m"(mxcsr));
     __asm__ volatile ("fnstcw %0" : "=m"(fpucw));
     sp[0] = (unsigned long long)mxcsr | ((unsigned long long)fpucw << 32);
-    sp[1] = (unsigned long long)(unsigned long)entry;  /* landing: the entry function */
-    sp[2] = (unsigned long long)(unsigned long)arg;
-    for (int i = 3; i <= 8; i++)
-        sp[i] = 0;                                      /* r15 ... rbp (0: end of chain) */
-    sp[9] = (unsigned long long)(unsigned long)stackful_entry_returned_x86_64;
+    sp[1] = (unsigned long long)(unsigned long)stackful_start_x86_64;   /* landing */
+    sp[2] = (unsigned long long)(unsigned long)arg;                     /* its rsi */
+    for (int i = 3; i <= 9; i++)
+        sp[i] = 0;          /* r15 ... rbp (0: end of chain); the return slot: unused */
+    sp[6] = (unsigned long long)(unsigned long)entry;                   /* r12 */
     return sp;
 }

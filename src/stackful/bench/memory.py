@@ -212,7 +212,7 @@ def run(scale: Scale, progress: Progress) -> Result:
                              "bytes", series={k: [v["per_unit"]] for k, v in measured.items()}))
     why = (
         "Per suspended coroutine on the default share stack: the save buffer holding its "
-        "used C stack (allocated to the size, 64-byte granular), the Coroutine object, its "
+        "used C stack (allocated to the size, 16-byte granular), the Coroutine object, its "
         "1 KiB frame-data root chunk (STACKFUL_ROOT_CHUNK_SIZE, pystate_common.h) and its "
         "Context copy. A Python generator keeps only its frame (no C stack, no chunk); an "
         "asyncio task keeps no C stack either.")
