@@ -43,20 +43,19 @@ from ._timing import Case, Progress, Scale, Timing, measure, optional, timed
 TASKS = 10
 BLOCK = 800
 
-# Measured explanations of the gaps (perf record on the project machine, 2026-11-23; the
-# full analysis is in docs/benchmarks.md); printed under a target that is not met.
+# Measured explanations of the gaps (the project machine, 2026-11-23; the full analysis is
+# in docs/benchmarks.md); printed under a target that is not met.
 WHY_SUM = (
     "Per item a stackful generator makes two stack switches (next() resumes it, emit() "
-    "comes back), each saving and restoring CPython's per-coroutine thread-state fields "
-    "and the callee-saved registers; after each switch the CPU returns into a call chain "
-    "its return-address predictor knows nothing of, so the first returns mispredict (no "
-    "hardware counters in this VM to count them; perf puts a third of the switching "
-    "functions' samples on the instruction after the swap). A Python generator only "
-    "re-enters its frame. Measured 2026-11-23 (perf record, sum() over 10M items, before "
-    "the last tuning): Generator_iternext ~17%, mod_emit ~15%, stackful_swap ~6%, the eval "
-    "loop ~28%. What would close the rest: a generator-specific switch that saves only "
-    "what next()/emit() can change, and no Context version bump when the Context is the "
-    "same object.")
+    "comes back), each saving and restoring CPython's per-context thread-state fields, "
+    "the callee-saved registers and control words; a Python generator only re-enters its "
+    "frame. Measured by parts (interleaved runs, 3.11): the generator's own loop with its "
+    "emit() call ~31 ns per item without switching, the consumer's side ~4 ns, the two "
+    "switches with their glue ~40-45 ns; one return per item is still mispredicted (the "
+    "consumer's return from PyIter_Next). The switch returns by an indirect jump and the "
+    "entry points tail-call it (docs/benchmarks.md), which took this from 2.1x to "
+    "1.8-2.0x; what would close more: a switch that saves only the fields next()/emit() "
+    "can change.")
 WHY_HANOI_FLAT = (
     "Per move the stackful generator does the same work at every n (one emit, two "
     "switches, no per-level work); a spread beyond 1.3 comes from the baseline and the "
@@ -66,10 +65,12 @@ WHY_RING = (
     "The %d ring members are dealt onto the thread's default share stacks (16 per thread), "
     "so they copy nothing (%s per copy when copies happen, co.stats); with a ShareStack() "
     "each the transfer() ring is %.2fx the generators and the deque scheduler %.2fx, the "
-    "same. The deque scheduler's gap is the resume+suspend round trip itself (about 1.5x a "
-    "generator's next(), see the switch benchmark) plus reading co.status on every "
-    "hand-over (telling a finished task by its return value instead is the 'done by "
-    "return value' row). The transfer() ring, one switch per hand-over, meets the target.")
+    "same. The switches are not the gap (the transfer() ring, one switch per hand-over, "
+    "is faster than the generators); the asymmetric protocol is: per hand-over the "
+    "scheduler makes a method call into the coroutine and the coroutine a call back "
+    "(suspend()), plus the co.status test, where a generator's scheduler makes one call "
+    "and the generator yields without one (telling a finished task by its return value "
+    "instead is the 'done by return value' row).")
 
 
 # ----------------------------------------------------------------------------------
