@@ -54,7 +54,7 @@ WHY_SUM = (
     "switches with their glue ~40-45 ns; one return per item is still mispredicted (the "
     "consumer's return from PyIter_Next). The switch returns by an indirect jump and the "
     "entry points tail-call it (docs/benchmarks.md), which took this from 2.1x to "
-    "1.8-2.0x; what would close more: a switch that saves only the fields next()/emit() "
+    "1.8-1.9x; what would close more: a switch that saves only the fields next()/emit() "
     "can change.")
 WHY_HANOI_FLAT = (
     "Per move the stackful generator does the same work at every n (one emit, two "
