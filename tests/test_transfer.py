@@ -180,3 +180,33 @@ def test_transferred_away_coroutine_can_be_resumed_later():
     assert ca.resume() == "b finished"   # b took a's place; its return came to main
     assert ca.status == "suspended"
     assert ca.resume("late") == ("a got", "late")
+
+
+def test_coroutine_freed_on_arrival_is_closed_from_the_landing():
+    """A coroutine that joined the chain by transfer() and that nothing else references
+    is freed when it suspends back to the main context: the chain's reference is dropped
+    on arrival (in the landing that finishes the switch), its finalizer closes it -- a
+    switch into it and back, nested inside that landing -- and only then does resume()
+    return."""
+    log = []
+
+    def doomed(box):
+        try:
+            # The coroutine that transferred to us holds us on its evaluation stack
+            # (transfer()'s argument): close it, and only the chain holds us.
+            box.pop().close()
+            suspend("from doomed")
+            log.append("resumed: must not happen")
+        finally:
+            log.append("doomed closed")
+
+    def hands_over(box):
+        box.append(stackful.current())
+        transfer(Coroutine(doomed, box))
+
+    for _ in range(100):                # and many times: nothing leaks or crashes
+        log.clear()
+        co = Coroutine(hands_over, [])
+        assert co.resume() == "from doomed"
+        assert log == ["doomed closed"]
+        assert co.status == "dead"
