@@ -124,14 +124,16 @@ def test_transfer_argument_parsing():
         transfer(Coroutine(print), None, value=None)
     with pytest.raises(TypeError, match="multiple values for argument 'target'"):
         transfer(Coroutine(print), target=None)
-    # Keywords that are accepted: value= and throw=.
+    with pytest.raises(TypeError, match="missing required argument 'target'"):
+        transfer(value=1)
+    # Every parameter but throw can come by position or by keyword.
     got = []
 
     def body():
         got.append(stackful.suspend())
 
     co = Coroutine(body)
-    transfer(co)                   # from the main context: a resume; it suspends
+    transfer(target=co)            # from the main context: a resume; it suspends
     transfer(co, value="v")
     assert got == ["v"] and co.status == "dead"
     co = Coroutine(stackful.suspend)

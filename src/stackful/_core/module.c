@@ -1622,34 +1622,40 @@ static int
 parse_transfer_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                     PyObject **target, PyObject **value, PyObject **exc)
 {
-    if (nargs < 1 || nargs > 2) {
-        PyErr_Format(PyExc_TypeError, nargs < 1
-                     ? "transfer() missing required argument 'target' (pos 1)"
-                     : "transfer() takes at most 2 positional arguments (%zd given)",
-                     nargs);
+    if (nargs > 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "transfer() takes at most 2 positional arguments (%zd given)", nargs);
         return -1;
     }
-    *target = args[0];
-    *value = nargs > 1 ? args[1] : Py_None;
+    *target = nargs > 0 ? args[0] : NULL;
+    *value = nargs > 1 ? args[1] : NULL;
     *exc = NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     for (Py_ssize_t i = 0; i < nkw; i++) {
         PyObject *name = PyTuple_GET_ITEM(kwnames, i);
-        if (PyUnicode_CompareWithASCIIString(name, "throw") == 0) {
-            *exc = args[nargs + i];
-        }
-        else if (nargs < 2 && PyUnicode_CompareWithASCIIString(name, "value") == 0) {
-            *value = args[nargs + i];
-        }
-        else {
+        PyObject **slot = PyUnicode_CompareWithASCIIString(name, "target") == 0 ? target
+                        : PyUnicode_CompareWithASCIIString(name, "value") == 0 ? value
+                        : PyUnicode_CompareWithASCIIString(name, "throw") == 0 ? exc
+                        : NULL;
+        if (slot == NULL) {
             PyErr_Format(PyExc_TypeError,
-                         PyUnicode_CompareWithASCIIString(name, "value") == 0 ||
-                         PyUnicode_CompareWithASCIIString(name, "target") == 0
-                         ? "transfer() got multiple values for argument '%U'"
-                         : "transfer() got an unexpected keyword argument '%U'", name);
+                         "transfer() got an unexpected keyword argument '%U'", name);
             return -1;
         }
+        if (*slot != NULL) {    /* only target and value can also come by position */
+            PyErr_Format(PyExc_TypeError,
+                         "transfer() got multiple values for argument '%U'", name);
+            return -1;
+        }
+        *slot = args[nargs + i];
     }
+    if (*target == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "transfer() missing required argument 'target' (pos 1)");
+        return -1;
+    }
+    if (*value == NULL)
+        *value = Py_None;
     if (!PyObject_TypeCheck(*target, &CoroutineType)) {
         PyErr_Format(PyExc_TypeError,
                      "transfer() argument 1 must be stackful.Coroutine, not %.200s",
