@@ -1111,16 +1111,16 @@ Coroutine_dealloc(CoroutineObject *co)
 
 static PyMethodDef Coroutine_methods[] = {
     {"resume", (PyCFunction)(void (*)(void))Coroutine_resume, METH_FASTCALL,
-     "resume(value=None, /)\n--\n\n"
+     "resume($self, value=None, /)\n--\n\n"
      "Run the coroutine until it suspends or finishes. Returns the value passed to\n"
      "suspend(), or the function's return value. An exception escaping the function\n"
      "propagates from here and the coroutine is dead. The first resume must pass None."},
     {"throw", (PyCFunction)Coroutine_throw, METH_O,
-     "throw(exc, /)\n--\n\n"
+     "throw($self, exc, /)\n--\n\n"
      "Raise exc (a class or an instance) at the suspension point and run until the\n"
      "next suspend or the end; returns like resume()."},
     {"close", (PyCFunction)Coroutine_close, METH_NOARGS,
-     "close()\n--\n\n"
+     "close($self, /)\n--\n\n"
      "Raise CoroutineExit at the suspension point so that finally blocks run. Raises\n"
      "RuntimeError if the coroutine suspends again instead of finishing. Closing an\n"
      "unstarted or dead coroutine just marks it dead."},
@@ -1390,12 +1390,13 @@ Generator_get_running(CoroutineObject *co, void *Py_UNUSED(closure))
 
 static PyMethodDef Generator_methods[] = {
     {"send", (PyCFunction)Generator_send, METH_O,
-     "send(value, /)\n--\n\nResume the generator with value as the result of its emit();\n"
+     "send($self, value, /)\n--\n\nResume the generator with value as the result of its emit();\n"
      "returns the next emitted item or raises StopIteration."},
     {"throw", (PyCFunction)(void (*)(void))Generator_throw, METH_FASTCALL,
-     "throw(exc, /)\n--\n\nRaise exc at the emit() the generator waits in."},
+     "throw($self, typ, val=None, tb=None, /)\n--\n\nRaise typ (a class or an instance; the legacy\n"
+     "(type, value, traceback) form too) at the emit() the generator waits in."},
     {"close", (PyCFunction)Generator_close, METH_NOARGS,
-     "close()\n--\n\nRaise GeneratorExit at the emit() so that finally blocks run."},
+     "close($self, /)\n--\n\nRaise GeneratorExit at the emit() so that finally blocks run."},
     {NULL, NULL, 0, NULL},
 };
 
