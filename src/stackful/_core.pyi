@@ -3,6 +3,7 @@
 # here exists there, and the other way round.
 
 import contextvars
+import sys
 import types
 from typing import Any, Callable, Final, Iterator, Literal, final
 
@@ -40,6 +41,8 @@ class CoroutineStats(tuple[int, int, int, int, int, int, int]):
     n_sequence_fields: Final[int]
     n_fields: Final[int]
     n_unnamed_fields: Final[int]
+    if sys.version_info >= (3, 13):
+        def __replace__(self, **changes: int) -> Self: ...
 
 @final
 class ShareStack:
