@@ -151,6 +151,7 @@ def gen(n: int) -> None:
 
 
 total = sum(gen(3))
+sent = gen(2).send(None)                 # the decorator returns a Generator factory
 running: bool = stackful.Generator(work, 2).gi_running
 n: int = switch_count()
 info: dict[str, int] = pool_info()
@@ -164,6 +165,14 @@ co.status = "dead"
 stackful.ShareStack(size="big")
 x: int = co.stack
 stackful.lowlevel.transfer(co, throw=3)
+
+
+@stackful.generator
+def gen(n: int) -> None:
+    stackful.emit(n)
+
+
+gen("three")
 """
 
 
@@ -180,3 +189,4 @@ def test_mypy_strict_accepts_typed_use_and_flags_misuse(tmp_path):
     assert 'Argument "size" to "ShareStack" has incompatible type "str"' in out
     assert 'variable has type "int"' in out
     assert 'Argument "throw" to "transfer" has incompatible type "int"' in out
+    assert 'Argument 1 to "gen" has incompatible type "str"; expected "int"' in out

@@ -28,16 +28,16 @@ run suspending code in a ``Coroutine`` instead.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, ParamSpec
 
 from ._core import Generator, emit
 
 __all__ = ["emit", "generator", "Generator"]
 
-T = TypeVar("T")
+P = ParamSpec("P")
 
 
-def generator(fn: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
+def generator(fn: Callable[P, Any]) -> Callable[P, Generator]:
     """Decorate fn so that calling it returns a stackful Generator over what it emits.
 
     The generator runs fn(*args, **kwargs) in a coroutine on the thread's default share
@@ -47,7 +47,7 @@ def generator(fn: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
         raise TypeError("stackful.generator() needs a callable, not %s" % type(fn).__name__)
 
     @functools.wraps(fn)
-    def factory(*args: Any, **kwargs: Any) -> Generator:
+    def factory(*args: P.args, **kwargs: P.kwargs) -> Generator:
         return Generator(fn, *args, **kwargs)
 
     factory.__stackful_generator__ = True  # type: ignore[attr-defined]
