@@ -190,3 +190,13 @@ def test_mypy_strict_accepts_typed_use_and_flags_misuse(tmp_path):
     assert 'variable has type "int"' in out
     assert 'Argument "throw" to "transfer" has incompatible type "int"' in out
     assert 'Argument 1 to "gen" has incompatible type "str"; expected "int"' in out
+
+
+def test_the_package_itself_passes_mypy_strict(tmp_path):
+    """The runtime package (everything but the benchmark scripts) is typed strictly, so
+    that the types users see through py.typed are the ones its code keeps."""
+    api = pytest.importorskip("mypy.api")
+    out, err, status = api.run(["--strict", "--no-incremental", "--cache-dir",
+                                str(tmp_path / "cache"), "-p", "stackful",
+                                "--exclude", "stackful/bench/"])
+    assert status == 0, out + err

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from collections.abc import Callable
 
 __all__ = ["ENFORCED", "blocking_fn", "coroutine_fn"]
@@ -95,8 +95,9 @@ def coroutine_fn(fn: F) -> F:
     """
     _validate("coroutine_fn", fn, BLOCKING_ATTR)
     if ENFORCED:
-        return _enforce(fn, COROUTINE_ATTR, True, f"coroutine_fn {_name(fn)!r} called outside a coroutine")
-    return _mark(fn, COROUTINE_ATTR)  # type: ignore[no-any-return]
+        return cast(F, _enforce(fn, COROUTINE_ATTR, True,
+                                f"coroutine_fn {_name(fn)!r} called outside a coroutine"))
+    return cast(F, _mark(fn, COROUTINE_ATTR))
 
 
 def blocking_fn(fn: F) -> F:
@@ -109,5 +110,6 @@ def blocking_fn(fn: F) -> F:
     """
     _validate("blocking_fn", fn, COROUTINE_ATTR)
     if ENFORCED:
-        return _enforce(fn, BLOCKING_ATTR, False, f"blocking_fn {_name(fn)!r} called inside a coroutine")
-    return _mark(fn, BLOCKING_ATTR)  # type: ignore[no-any-return]
+        return cast(F, _enforce(fn, BLOCKING_ATTR, False,
+                                f"blocking_fn {_name(fn)!r} called inside a coroutine"))
+    return cast(F, _mark(fn, BLOCKING_ATTR))

@@ -837,7 +837,7 @@ class BodyWalker(ast.NodeVisitor):
             if default is not None:
                 self.visit(default)
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
@@ -940,7 +940,7 @@ class BodyWalker(ast.NodeVisitor):
                         self._record_call(item.context_expr, members, f"{method}", "with")
         self.generic_visit(node)
 
-    visit_AsyncWith = visit_With  # type: ignore[assignment]
+    visit_AsyncWith = visit_With
 
 
 def _dedupe(values: list[Value]) -> list[Value]:
