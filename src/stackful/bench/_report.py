@@ -184,8 +184,8 @@ def write_report(out_dir: pathlib.Path, results: Sequence[Result], env: str,
     for r in results:
         md += ["", "## %s" % r.title, ""]
         md += r.notes
-        for t in r.tables:
-            md += ["", t.markdown()]
+        for table in r.tables:
+            md += ["", table.markdown()]
         for p in r.plots:
             if can_plot:
                 _draw(p, out_dir / p.filename)

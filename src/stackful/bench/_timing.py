@@ -66,7 +66,7 @@ class Case:
                     self.phase_samples[name])
 
 
-def timed(loop: Callable[[int], None]) -> Runner:
+def timed(loop: Callable[[int], object]) -> Runner:
     """Wrap a loop of n operations into a runner returning elapsed seconds."""
 
     def run(n: int) -> float:

@@ -108,7 +108,7 @@ class _Tasks:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.futures: list[asyncio.Future] = []
+        self.futures: list[asyncio.Future[None]] = []
 
     async def c(self) -> None:
         future = self.loop.create_future()
@@ -121,7 +121,7 @@ class _Tasks:
     async def a(self) -> None:
         await self.b()
 
-    def make_many(self, n: int) -> list[asyncio.Task]:
+    def make_many(self, n: int) -> list[asyncio.Task[None]]:
         tasks = [self.loop.create_task(self.a()) for _ in range(n)]
         self.loop.run_until_complete(asyncio.sleep(0))   # every task runs to its await
         return tasks
@@ -177,7 +177,8 @@ def _in_subprocess(case: str, n: int) -> dict[str, float]:
         capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError("memory case %s failed:\n%s" % (case, proc.stderr))
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 def run(scale: Scale, progress: Progress) -> Result:

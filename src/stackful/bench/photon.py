@@ -30,7 +30,7 @@ import functools
 import random
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import stackful
 from stackful import Coroutine, coroutine_fn, emit, suspend
@@ -109,6 +109,10 @@ async def _async_sum(n: int) -> int:
     return total
 
 
+def _async_sum_runner(loop: asyncio.AbstractEventLoop) -> Callable[[int], int]:
+    return lambda n: loop.run_until_complete(_async_sum(n))
+
+
 def _sum_cases() -> list[Case]:
     group = "sum"
     cases = [
@@ -119,17 +123,16 @@ def _sum_cases() -> list[Case]:
         cases.append(Case("greenlet generator, sum()",
                           timed(lambda n: sum(GreenletGenerator(_gl_countdown, n))), group))
     for name, new_loop in event_loops():
-        loop = new_loop()
         cases.append(Case("%s async generator, async for" % name,
-                          timed(lambda n, loop=loop: loop.run_until_complete(_async_sum(n))),
-                          group))
+                          timed(_async_sum_runner(new_loop())), group))
     return cases
 
 
 # ----------------------------------------------------------------------------------
 # Tower of Hanoi
 
-def _hanoi_callback(n: int, a: int, b: int, c: int, move: Callable[[tuple], Any]) -> None:
+def _hanoi_callback(n: int, a: int, b: int, c: int,
+                    move: Callable[[tuple[int, int]], Any]) -> None:
     if n == 1:
         move((a, c))
         return
@@ -155,7 +158,7 @@ def _hanoi_stackful(n: int, reps: int) -> None:
         _hanoi_emit(n, 1, 2, 3)
 
 
-def _hanoi_yield_from(n: int, a: int, b: int, c: int) -> Iterator[tuple]:
+def _hanoi_yield_from(n: int, a: int, b: int, c: int) -> Iterator[tuple[int, int]]:
     if n == 1:
         yield (a, c)
         return
@@ -164,7 +167,7 @@ def _hanoi_yield_from(n: int, a: int, b: int, c: int) -> Iterator[tuple]:
     yield from _hanoi_yield_from(n - 1, b, a, c)
 
 
-def _hanoi_generator(n: int, reps: int) -> Iterator[tuple]:
+def _hanoi_generator(n: int, reps: int) -> Iterator[tuple[int, int]]:
     for _ in range(reps):
         yield from _hanoi_yield_from(n, 1, 2, 3)
 
@@ -191,7 +194,7 @@ HANOI_VARIANTS = ["callback", "stackful generator", "yield from", "greenlet gene
 
 def _hanoi_cases(n: int) -> list[Case]:
     moves = 2 ** n - 1
-    drain = collections.deque(maxlen=0)
+    drain: collections.deque[tuple[int, int]] = collections.deque(maxlen=0)
     sink = drain.append
 
     def callback(reps: int) -> None:
@@ -267,7 +270,7 @@ def _gen_wait_for_ready() -> Iterator[None]:
     yield
 
 
-def _gen_send_block(sink: Sink, size: int) -> Iterator[None]:
+def _gen_send_block(sink: Sink, size: int) -> Generator[None, None, int]:
     sent = 0
     while sent < size:
         yield from _gen_wait_for_ready()

@@ -12,7 +12,7 @@ entry and its suspend, greenlet's switch round trip (if installed), and lifecycl
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Generator, Iterator
 
 import stackful
 
@@ -36,7 +36,7 @@ def _round_trip_stackful(depth: int, stack: stackful.ShareStack | None) -> Calla
 
 
 def _round_trip_generator() -> Callable[[int], None]:
-    def gen():
+    def gen() -> Generator[None, None, None]:
         while True:
             yield
 
@@ -56,7 +56,7 @@ def _round_trip_greenlet(depth: int) -> Callable[[int], None]:
 
     main = greenlet.getcurrent()
 
-    def body():
+    def body() -> None:
         switch = main.switch
         while True:
             switch()
@@ -73,7 +73,7 @@ def _round_trip_greenlet(depth: int) -> Callable[[int], None]:
 
 
 def _plain_call() -> Callable[[int], None]:
-    def f(x=None):
+    def f(x: object = None) -> object:
         return x
 
     def loop(n: int) -> None:
@@ -102,7 +102,7 @@ def lifecycle_stackful(standalone: bool) -> Callable[[int], None]:
 
 
 def lifecycle_generator() -> Callable[[int], None]:
-    def gen():
+    def gen() -> Iterator[None]:
         return
         yield  # noqa: unreachable - makes this a generator
 
