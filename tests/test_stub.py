@@ -195,7 +195,7 @@ def test_mypy_strict_accepts_typed_use_and_flags_misuse(tmp_path):
 def test_the_package_itself_passes_mypy_strict(tmp_path):
     """The package (the benchmarks included) is typed strictly, so that the types users
     see through py.typed are the ones its code keeps. pyproject.toml's [tool.mypy] lets
-    the untyped greenlet peer in."""
+    the optional, untyped or absent, imports of the benchmarks in."""
     api = pytest.importorskip("mypy.api")
     config = pathlib.Path(__file__).parents[1] / "pyproject.toml"
     out, err, status = api.run(["--strict", "--no-incremental", "--cache-dir",
