@@ -351,11 +351,15 @@ st_check_entry(const struct st_run *r, uintptr_t top, const uint64_t live[ST_NCT
                        "entry stack misaligned: " ST_SP_NAME " %% 16 == %u at the entry "
                        "function's first instruction (%s; top %% 16 == %u)", rem,
                        ST_ENTRY_SP_RULE, (unsigned)(top % 16u));
-    /* The entry may see its return address at sp (x86-64), nothing more, above sp. */
-    if (s->sp + ST_ENTRY_SP_IN_USE > top || s->sp < top - STACKFUL_INIT_FRAME_SIZE)
+    /* The entry starts at the (16-byte aligned) top of its stack: above its sp there is
+     * its return address (x86-64) and nothing else -- no frame of the switch stays under
+     * every coroutine's stack (which share stacks would copy and memory would count). */
+    if (s->sp + ST_ENTRY_SP_IN_USE != (top & ~(uintptr_t)15))
         return st_fail(msg, msg_size,
-                       "entry " ST_SP_NAME " 0x%" PRIx64 " is not within "
-                       "STACKFUL_INIT_FRAME_SIZE below top 0x%" PRIxPTR, s->sp, top);
+                       "entry " ST_SP_NAME " 0x%" PRIx64 " is not at the aligned top "
+                       "0x%" PRIxPTR " (less %u bytes of return address): the stack "
+                       "under a new context's entry must be empty", s->sp,
+                       top & ~(uintptr_t)15, ST_ENTRY_SP_IN_USE);
     if (s->fp != 0)
         return st_fail(msg, msg_size,
                        ST_FP_NAME " is 0x%016" PRIx64 " at a new context's entry, "
