@@ -85,6 +85,16 @@ def _enforce(fn: Any, attr: str, want_inside: bool, message: str) -> Any:
     return checked
 
 
+def _annotate(fn: F, kind: str, attr: str, opposite: str, want_inside: bool,
+              misuse: str) -> F:
+    """What both annotations do: check *fn*, then mark it, or wrap it in a check of
+    where it is called from when ``STACKFUL_CHECK=1``."""
+    _validate(kind, fn, opposite)
+    if ENFORCED:
+        return cast(F, _enforce(fn, attr, want_inside, f"{kind} {_name(fn)!r} {misuse}"))
+    return cast(F, _mark(fn, attr))
+
+
 def coroutine_fn(fn: F) -> F:
     """Mark *fn* as a coroutine function: it may suspend, directly or through
     what it calls, so it must only be called from inside a coroutine.
@@ -93,11 +103,8 @@ def coroutine_fn(fn: F) -> F:
     ``stackful`` was imported; then calls from outside a coroutine raise
     ``stackful.CoroutineError``.
     """
-    _validate("coroutine_fn", fn, BLOCKING_ATTR)
-    if ENFORCED:
-        return cast(F, _enforce(fn, COROUTINE_ATTR, True,
-                                f"coroutine_fn {_name(fn)!r} called outside a coroutine"))
-    return cast(F, _mark(fn, COROUTINE_ATTR))
+    return _annotate(fn, "coroutine_fn", COROUTINE_ATTR, BLOCKING_ATTR, True,
+                     "called outside a coroutine")
 
 
 def blocking_fn(fn: F) -> F:
@@ -108,8 +115,5 @@ def blocking_fn(fn: F) -> F:
     ``stackful`` was imported; then calls from inside a coroutine raise
     ``stackful.CoroutineError``.
     """
-    _validate("blocking_fn", fn, COROUTINE_ATTR)
-    if ENFORCED:
-        return cast(F, _enforce(fn, BLOCKING_ATTR, False,
-                                f"blocking_fn {_name(fn)!r} called inside a coroutine"))
-    return cast(F, _mark(fn, BLOCKING_ATTR))
+    return _annotate(fn, "blocking_fn", BLOCKING_ATTR, COROUTINE_ATTR, False,
+                     "called inside a coroutine")

@@ -177,14 +177,15 @@ def _hanoi_greenlet(n: int, reps: int) -> None:
         _hanoi_callback(n, 1, 2, 3, greenlet_emit)
 
 
-def _moves_runner(moves: int, consume: Callable[[int], None]) -> Callable[[int], Timing]:
-    """run(k): about k moves, in whole towers of `moves` moves."""
+def _batch_runner(per_batch: int, body: Callable[[int], None]) -> Callable[[int], Timing]:
+    """run(k): about k operations, as body(batches) running whole batches of
+    `per_batch` operations (towers of moves, laps of a ring)."""
 
     def run(k: int) -> Timing:
-        reps = max(1, k // moves)
+        batches = max(1, k // per_batch)
         start = time.perf_counter()
-        consume(reps)
-        return Timing(time.perf_counter() - start, reps * moves)
+        body(batches)
+        return Timing(time.perf_counter() - start, batches * per_batch)
 
     return run
 
@@ -209,7 +210,7 @@ def _hanoi_cases(n: int) -> list[Case]:
     if optional("greenlet"):
         consumers["greenlet generator"] = (
             lambda reps: drain.extend(GreenletGenerator(_hanoi_greenlet, n, reps)))
-    return [Case(name, _moves_runner(moves, consume), "hanoi %d" % n)
+    return [Case(name, _batch_runner(moves, consume), "hanoi %d" % n)
             for name, consume in consumers.items()]
 
 
@@ -427,13 +428,7 @@ def _write_fully_cases(scale: Scale) -> list[Case]:
 # Ring
 
 def _ring_runner(ring: Callable[[int], None]) -> Callable[[int], Timing]:
-    def run(k: int) -> Timing:
-        laps = max(1, k // TASKS)
-        start = time.perf_counter()
-        ring(laps)
-        return Timing(time.perf_counter() - start, laps * TASKS)
-
-    return run
+    return _batch_runner(TASKS, ring)       # a lap is TASKS hand-overs
 
 
 def _gen_ring(laps: int) -> None:
