@@ -45,6 +45,9 @@ if header_declares(os.path.join("cpython", "pystate.h"),
 
 debug = os.environ.get("STACKFUL_DEBUG", "")
 extra_compile_args = ["-std=c11", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
+                      # internal calls between the core's files go direct, not through the
+                      # PLT: the switch path is a chain of tail calls
+                      "-fvisibility=hidden",
                       "-fno-strict-aliasing"]
 extra_link_args = []
 undef_macros = []
@@ -61,22 +64,25 @@ core = Extension(
     "stackful._core",
     sources=[
         "src/stackful/_core/module.c",
+        "src/stackful/_core/context.c",
+        "src/stackful/_core/thread.c",
+        "src/stackful/_core/coroutine.c",
+        "src/stackful/_core/generator.c",
+        "src/stackful/_core/sharestack.c",
+        "src/stackful/_core/functions.c",
         "src/stackful/_core/stack.c",
         "src/stackful/_core/switch.c",
         "src/stackful/_core/overflow.c",
-        "src/stackful/_core/selftest.c",
-        "src/stackful/_core/chunkcache.c",
+        "src/stackful/_core/chunks.c",
     ],
     depends=[
+        "src/stackful/_core/core.h",
         "src/stackful/_core/switch.h",
         "src/stackful/_core/switch_x86_64.h",
         "src/stackful/_core/switch_aarch64.h",
         "src/stackful/_core/stack.h",
         "src/stackful/_core/overflow.h",
-        "src/stackful/_core/chunkcache.h",
-        "src/stackful/_core/selftest.h",
-        "src/stackful/_core/selftest_x86_64.h",
-        "src/stackful/_core/selftest_aarch64.h",
+        "src/stackful/_core/chunks.h",
         "src/stackful/_core/pystate.h",
         "src/stackful/_core/pystate_fields.h",
         "src/stackful/_core/pystate_common.h",

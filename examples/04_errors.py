@@ -106,13 +106,13 @@ def resume_my_resumer(resumer):
     # cycle; to give control back to it, suspend() instead.
     assert resumer.status == "normal"
     expect(CoroutineError, "cannot resume non-suspended coroutine", resumer.resume)
-    expect(CoroutineError, "cannot close a normal coroutine", resumer.close)
+    expect(CoroutineError, "cannot close non-suspended coroutine", resumer.close)
 
 
 def resumer_fn():
     Coroutine(resume_my_resumer, stackful.current()).resume()
     # ... and close() of the running coroutine itself: a coroutine ends by returning.
-    expect(CoroutineError, "cannot close a running coroutine", stackful.current().close)
+    expect(CoroutineError, "cannot close non-suspended coroutine", stackful.current().close)
 
 
 Coroutine(resumer_fn).resume()
@@ -354,7 +354,7 @@ transfer = stackful.lowlevel.transfer
 
 
 def transfer_to_myself():
-    expect(CoroutineError, "cannot transfer to a running coroutine",
+    expect(CoroutineError, "cannot transfer to non-suspended coroutine",
            lambda: transfer(stackful.current()))
 
 
@@ -362,7 +362,7 @@ Coroutine(transfer_to_myself).resume()
 
 
 def transfer_to_resumer(resumer):
-    expect(CoroutineError, "cannot transfer to a normal coroutine",
+    expect(CoroutineError, "cannot transfer to non-suspended coroutine",
            lambda: transfer(resumer))
 
 
@@ -374,7 +374,7 @@ Coroutine(resumer_of_transferrer).resume()
 
 dead = Coroutine(print, end="")
 dead.resume()
-expect(CoroutineError, "cannot transfer to a dead coroutine", lambda: transfer(dead))
+expect(CoroutineError, "cannot transfer to dead coroutine", lambda: transfer(dead))
 expect(TypeError, "transfer() takes a value or throw=, not both",
        lambda: transfer(Coroutine(once), 1, throw=KeyError))
 expect(TypeError, "can't send non-None value to a just-started coroutine",

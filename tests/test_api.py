@@ -331,7 +331,7 @@ def test_close_running_coroutine_is_an_error():
     def f():
         stackful.current().close()
 
-    with pytest.raises(CoroutineError, match="cannot close a running coroutine"):
+    with pytest.raises(CoroutineError, match="cannot close non-suspended coroutine"):
         Coroutine(f).resume()
 
 

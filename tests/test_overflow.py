@@ -1,17 +1,24 @@
 """Stack overflow: reported clearly, never silent corruption (run in subprocesses)."""
 
+import os
 import signal
 import sys
+import textwrap
 
 import pytest
 
+from nativelib import native_recursion
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+NATIVE = "import sys; sys.path.insert(0, %r); from nativelib import native_recursion\n" % TESTS
+
 # Native recursion (no interpreter involved, so no CPython version's recursion check
 # stops it) until the coroutine's stack runs out.
-OVERFLOW = """
+OVERFLOW = NATIVE + """
 import stackful
 
 def overflowing_task():
-    return stackful._core._recurse_natively(10**9)
+    return native_recursion()(10**9)
 
 co = stackful.Coroutine(overflowing_task, stack=stackful.ShareStack(64 * 1024))
 co.resume()
@@ -37,16 +44,16 @@ def test_overflow_report_chains_to_faulthandler(python_subprocess):
 
 
 def test_overflow_on_default_stack_in_a_thread(python_subprocess):
-    proc = python_subprocess(
+    proc = python_subprocess(NATIVE + textwrap.dedent(
         """
         import threading, stackful
         def runaway():
-            return stackful._core._recurse_natively(10**9)
+            return native_recursion()(10**9)
         def thread_main():
             stackful.Coroutine(runaway).resume()
         th = threading.Thread(target=thread_main)
         th.start(); th.join()
-        """
+        """)
     )
     assert proc.returncode == -signal.SIGSEGV
     assert ("stackful: stack overflow in coroutine runaway (its ShareStack has 2097152 "
@@ -103,9 +110,5 @@ def test_python_recursion_in_coroutine_raises_recursion_error_on_small_stack():
         stackful.Coroutine(recurse, 0, stack=stackful.ShareStack(16 * 1024)).resume()
 
 
-def test_recurse_natively_helper_is_bounded():
-    import stackful
-
-    assert stackful._core._recurse_natively(10) == 10
-    with pytest.raises((OverflowError, TypeError, ValueError)):
-        stackful._core._recurse_natively(-1)
+def test_native_recursion_helper_is_bounded():
+    assert native_recursion()(10) == 10

@@ -86,13 +86,13 @@ def test_transfer_errors():
         transfer(42)
     dead = Coroutine(lambda: None)
     dead.resume()
-    with pytest.raises(CoroutineError, match="^cannot transfer to a dead coroutine$"):
+    with pytest.raises(CoroutineError, match="^cannot transfer to dead coroutine$"):
         transfer(dead)
 
     def to_self():
         transfer(stackful.current())
 
-    with pytest.raises(CoroutineError, match="^cannot transfer to a running coroutine$"):
+    with pytest.raises(CoroutineError, match="^cannot transfer to non-suspended coroutine$"):
         Coroutine(to_self).resume()
 
     outer = None
@@ -101,7 +101,7 @@ def test_transfer_errors():
         transfer(outer)
 
     outer = Coroutine(lambda: Coroutine(to_normal).resume())
-    with pytest.raises(CoroutineError, match="^cannot transfer to a normal coroutine$"):
+    with pytest.raises(CoroutineError, match="^cannot transfer to non-suspended coroutine$"):
         outer.resume()
     with pytest.raises(TypeError, match="just-started"):
         transfer(Coroutine(print), 1)

@@ -25,8 +25,8 @@ AARCH64_CC=${AARCH64_CC:-aarch64-linux-gnu-gcc}
 AARCH64_OBJCOPY=${AARCH64_OBJCOPY:-aarch64-linux-gnu-objcopy}
 QEMU_AARCH64=${QEMU_AARCH64:-qemu-aarch64}
 STRESS=${STRESS:-0.3}
-CFLAGS=(-std=c11 -Wall -Wextra -Werror "-I$CORE")
-SRCS=(test_switch.c "$CORE/switch.c" "$CORE/selftest.c")
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -I. "-I$CORE")
+SRCS=(test_switch.c "$CORE/switch.c" selftest.c)
 
 mkdir -p "$BUILD" || exit 1
 bad=0
@@ -98,7 +98,7 @@ negatives() {
         # The real symbol is renamed away; the broken file provides the replacement.
         run_cmd "$objcopy" --redefine-sym "$sym=${sym}_real" "$BUILD/switch-$arch.o" "$obj" &&
         run_cmd "$cc" "${CFLAGS[@]}" -O2 $ldflags "-D$def" -o "$exe" test_switch.c \
-            "$CORE/selftest.c" "broken_swap_$arch.c" "$obj" || {
+            selftest.c "broken_swap_$arch.c" "$obj" || {
             summary+=("FAIL  $arch negative $def (build)"); bad=1; continue; }
         expect_fail "$arch negative control $def" "$pattern" "${runner[@]}" "$exe" "$STRESS"
     done

@@ -1,6 +1,6 @@
 /* test_switch.c -- standalone test of the context switch (no Python needed).
  *
- * Runs stackful_selftest_switch() (src/stackful/_core/selftest.c) once, then again in a
+ * Runs stackful_selftest_switch() (selftest.c, beside it) once, then again in a
  * loop for a while (default 0.3 s, argv[1] to change it, 0 to skip) while a POSIX timer
  * on CLOCK_MONOTONIC (a high-resolution timer, unlike ITIMER_PROF, which fires once per
  * scheduler tick) interrupts it with SIGALRM every 50 us. The handler runs

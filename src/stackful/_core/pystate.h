@@ -28,7 +28,6 @@
  *                                its C stack (3.12+: unlinks C-stack frames; no-op on 3.11)
  *   pystate_is_finalizing        whether the interpreter is shutting down
  *   STACKFUL_T_OBJECT_EX, STACKFUL_READONLY   member-descriptor constants (spelling)
- *   chunk_pool, chunk_pool_count frame chunks kept for reuse (introspection)
  */
 #ifndef STACKFUL_PYSTATE_H
 #define STACKFUL_PYSTATE_H

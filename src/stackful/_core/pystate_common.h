@@ -22,35 +22,20 @@
 
 #include <stdint.h>
 
+#include "chunks.h"
+
 /* ------------------------------------------------------------------------------ */
 /* Frame data-stack chunks                                                        */
-
-/* Frame data-stack chunk given to a new coroutine: 1 KiB holds a handful of frames
- * (a small function's frame is ~150 bytes), which is what most suspended coroutines
- * have; memory per suspended coroutine is paid by that number. Deeper frames spill into
- * CPython's own 16 KiB chunks, which chunkcache.c keeps for reuse so that crossing the
- * boundary back and forth costs no mmap. */
-#define STACKFUL_ROOT_CHUNK_SIZE ((size_t)1 << 10)
-#define STACKFUL_CHUNK_POOL_MAX 256
-
-static _PyStackChunk *chunk_pool[STACKFUL_CHUNK_POOL_MAX];
-static size_t chunk_pool_count;
 
 /* The data-stack fields a new coroutine starts with: a root chunk of its own, empty.
  * Returns -1 with MemoryError set. */
 static inline int
 datastack_init(PyStateSaved *s)
 {
-    _PyStackChunk *chunk;
-    if (chunk_pool_count > 0) {
-        chunk = chunk_pool[--chunk_pool_count];
-    }
-    else {
-        chunk = PyMem_RawMalloc(STACKFUL_ROOT_CHUNK_SIZE);
-        if (chunk == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
+    _PyStackChunk *chunk = stackful_root_chunk_take();
+    if (chunk == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
     chunk->previous = NULL;
     chunk->size = STACKFUL_ROOT_CHUNK_SIZE;
@@ -71,7 +56,7 @@ datastack_init(PyStateSaved *s)
 #  define STACKFUL_SAVE_EXTRA(s, ts) ((void)0)
 #endif
 #ifndef STACKFUL_RESTORE_EXTRA
-#  define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((void)0)
+#  define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((void)(s), (void)(prev), (void)(ts))
 #endif
 #ifndef STACKFUL_INIT_EXTRA
 #  define STACKFUL_INIT_EXTRA(s, lo, hi) ((void)(lo), (void)(hi), 0)
@@ -167,10 +152,7 @@ pystate_release_finished(PyStateSaved *s, PyStateOwn *own, PyObject **refs /* [2
 {
     _PyStackChunk *chunk = s->datastack_chunk;
     assert(chunk != NULL && chunk->previous == NULL);
-    if (chunk_pool_count < STACKFUL_CHUNK_POOL_MAX)
-        chunk_pool[chunk_pool_count++] = chunk;
-    else
-        PyMem_RawFree(chunk);
+    stackful_root_chunk_give(chunk);
     s->datastack_chunk = NULL;
     s->datastack_top = s->datastack_limit = NULL;
     refs[0] = s->context;

@@ -1,7 +1,33 @@
-/* chunkcache.c -- see chunkcache.h for the principles. */
+/* chunks.c -- see chunks.h for the principles. */
 #include <Python.h>
 
-#include "chunkcache.h"
+#include "chunks.h"
+
+static void *root_pool[STACKFUL_ROOT_POOL_MAX];
+static size_t root_pool_count;
+
+void *
+stackful_root_chunk_take(void)
+{
+    if (root_pool_count > 0)
+        return root_pool[--root_pool_count];
+    return PyMem_RawMalloc(STACKFUL_ROOT_CHUNK_SIZE);
+}
+
+void
+stackful_root_chunk_give(void *chunk)
+{
+    if (root_pool_count < STACKFUL_ROOT_POOL_MAX)
+        root_pool[root_pool_count++] = chunk;
+    else
+        PyMem_RawFree(chunk);
+}
+
+size_t
+stackful_root_chunk_count(void)
+{
+    return root_pool_count;
+}
 
 static PyObjectArenaAllocator wrapped;
 static void *cache[STACKFUL_SPILL_CACHE_MAX];
@@ -30,7 +56,7 @@ cached_free(void *ctx, void *ptr, size_t size)
 }
 
 void
-stackful_chunkcache_install(void)
+stackful_spill_cache_install(void)
 {
     if (installed)
         return;
@@ -41,7 +67,7 @@ stackful_chunkcache_install(void)
 }
 
 size_t
-stackful_chunkcache_count(void)
+stackful_spill_chunk_count(void)
 {
     return cache_count;
 }

@@ -1,0 +1,421 @@
+/* context.c -- the choke point: the only code that transfers control between contexts.
+ *
+ * Design principles:
+ *  - Every switch passes through switch_to(); nothing else in the core calls
+ *    stackful_switch() (tests/test_layout.py checks it). So the statistics, the share-
+ *    stack copies and the checks every switch needs are in one place.
+ *  - Check, then switch, with nothing in between that can run Python code: every entry
+ *    point below receives what it hands over already built, checks the target's
+ *    thread and state (ctx_check_enterable, the one error vocabulary), gets what the
+ *    switch needs (a save buffer, a coroutine's start state) without calling Python,
+ *    and switches. A switch itself cannot fail.
+ *  - What a switch hands over is finished on the receiving side, by the landing the
+ *    receiver left in its saved frame (ctx_after_switch: references the switch dropped
+ *    are released there, never while the thread state is half-switched), so that the
+ *    switch is the last thing each entry point does: a tail call, after which it returns
+ *    straight into the interpreter.
+ *
+ * Ownership: a coroutine on its thread's chain of running and "normal" contexts is kept
+ * alive either by the call that resumed it (resume(), throw(), close(), next(): a call's
+ * arguments outlive it, and that call can't return while the coroutine is on the chain)
+ * or, when it joined by transfer(), by a reference the chain holds (Ctx.held). So a
+ * coroutine can't be freed while it or anything it resumed runs. A suspended coroutine
+ * is referenced only by its users; when they drop it, its finalizer closes it. */
+#include "core.h"
+
+#include <string.h>
+
+_Noreturn void *coroutine_entry(void *first_value, void *arg);
+
+/* A save buffer's first size is exact to this granularity (malloc's): most coroutines
+ * suspend at about the same depth every time, and this is their memory cost. */
+#define SAVE_BUF_GRANULE ((size_t)16)
+#define SAVE_BUF_MIN ((size_t)64)
+/* Bytes a running coroutine may still push below the point where it measures its own
+ * use (switch_prepare_copy) before its stack pointer is saved: the frames of the
+ * switch path after it (switch_via_helper and stackful_switch's 80-byte frame). */
+#define SWITCH_PATH_SLACK ((size_t)256)
+
+/* ------------------------------------------------------------------------------ */
+/* Share-stack bytes                                                              */
+
+static int
+save_buf_reserve(CoroutineObject *co, size_t need)
+{
+    if (co->save_cap >= need)
+        return 0;
+    /* Exact the first time; geometric after that, so that a coroutine suspending
+     * deeper and deeper reallocates O(log n) times. */
+    size_t cap = co->save_cap + co->save_cap / 2;
+    if (cap < need)
+        cap = need;
+    if (cap < SAVE_BUF_MIN)
+        cap = SAVE_BUF_MIN;
+    cap = (cap + SAVE_BUF_GRANULE - 1) & ~(SAVE_BUF_GRANULE - 1);
+    char *buf = PyMem_RawRealloc(co->save_buf, cap);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    co->save_buf = buf;
+    co->save_cap = cap;
+    return 0;
+}
+
+/* Copy the used part of co's stack (its saved sp up to its top) out. The buffer was
+ * reserved before the switch started. */
+static void
+stack_save(CoroutineObject *co)
+{
+    size_t len = (size_t)(co->stack_top - (char *)co->ctx.sp);
+    if (len > co->save_cap)
+        Py_FatalError("stackful: save buffer not reserved before a switch");
+    stackful_stack_readable(co->ctx.sp, len);
+    memcpy(co->save_buf, co->ctx.sp, len);
+    pystate_stack_moved(&co->ctx.py, (char *)co->ctx.sp, len, co->save_buf);
+    co->save_len = len;
+    co->stats.copies_out++;
+    co->stats.bytes_out += len;
+    if (len > co->stats.max_copy)
+        co->stats.max_copy = len;
+}
+
+/* Put co's bytes back on its share stack, or build its first frame there. */
+static void
+stack_restore(CoroutineObject *co)
+{
+    if (co->ctx.sp == NULL) {
+        stackful_stack_writable(co->stack_top - STACKFUL_INIT_FRAME_SIZE,
+                                STACKFUL_INIT_FRAME_SIZE);
+        co->ctx.sp = stackful_init_context(co->stack_top, coroutine_entry, NULL);
+        return;
+    }
+    stackful_stack_writable(co->ctx.sp, co->save_len);
+    memcpy(co->ctx.sp, co->save_buf, co->save_len);
+    pystate_stack_moved(&co->ctx.py, co->save_buf, co->save_len, (char *)co->ctx.sp);
+    co->stats.copies_in++;
+    co->stats.bytes_in += co->save_len;
+    if (co->save_len > co->stats.max_copy)
+        co->stats.max_copy = co->save_len;
+    co->save_len = 0;    /* the buffer is kept for next time; nothing is held in it */
+}
+
+/* Take co's share stack for it: the owner's bytes out, co's back in. */
+static void
+stack_take(CoroutineObject *co)
+{
+    CoroutineObject *owner = co->stack->mem->owner;
+    if (owner != NULL && owner->ctx.state != STATE_DEAD)
+        stack_save(owner);
+    stack_restore(co);
+    co->stack->mem->owner = co;
+    co->stack->owner_changes++;
+}
+
+void
+ctx_release_stack(CoroutineObject *co)
+{
+    if (co->stack != NULL && co->stack->mem->owner == co)
+        co->stack->mem->owner = NULL;
+    PyMem_RawFree(co->save_buf);
+    co->save_buf = NULL;
+    co->save_cap = co->save_len = 0;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* The switch                                                                     */
+
+/* Runs on the thread's helper stack when the running coroutine hands its own share
+ * stack to another coroutine: the bytes can't be copied over the stack we run on. */
+static void *
+helper_entry(void *Py_UNUSED(value), void *arg)
+{
+    ThreadObject *t = arg;
+    Ctx *from = t->job_from, *to = t->job_to;
+    /* The thread state is switched here, around the copies: restoring it writes into
+     * the incoming context's cframe, which is on its stack, so only once its bytes are
+     * back; saving reads the outgoing one's, so before they are overwritten. */
+    pystate_save(&from->py, t->tstate);
+    stack_take(to->co);
+    pystate_restore(&to->py, &from->py, t->tstate);
+    void *discard;    /* the helper is never resumed: each job starts it afresh */
+    stackful_switch(t->job_value, &discard, to->sp, NULL, NULL);
+    stackful_entry_returned();
+}
+
+/* How a switch reaches its target's stack (decided by switch_prepare, before anything
+ * changes, so that the switch itself can't fail). */
+typedef enum {
+    SWITCH_DIRECT,       /* the target's stack is in place: the main context, a
+                          * coroutine that owns its share stack */
+    SWITCH_COPY,         /* its bytes go back onto its share stack (another's go out) */
+    SWITCH_VIA_HELPER,   /* as SWITCH_COPY, but the running coroutine is the one whose
+                          * bytes go out: the copies run on the helper stack */
+} SwitchPlan;
+
+/* The share-stack part of switch_prepare: reserve the save buffer of the coroutine
+ * whose bytes a switch to `co` copies out. Returns the plan, or -1 with MemoryError. */
+COLD int
+switch_prepare_copy(ThreadObject *t, CoroutineObject *owner)
+{
+    if (owner != NULL && &owner->ctx == t->current) {
+        /* Its sp is not known until it switches: measure from here, with room for
+         * the frames between here and the switch. A finished one is not saved. */
+        char here;
+        if (owner->ctx.state != STATE_DEAD &&
+            save_buf_reserve(owner, (size_t)(owner->stack_top - &here) +
+                                    SWITCH_PATH_SLACK) < 0)
+            return -1;
+        return SWITCH_VIA_HELPER;
+    }
+    if (owner == NULL || owner->ctx.state == STATE_DEAD)
+        return SWITCH_COPY;
+    if (save_buf_reserve(owner, (size_t)(owner->stack_top - (char *)owner->ctx.sp)) < 0)
+        return -1;
+    return SWITCH_COPY;
+}
+
+/* Decide how a switch to `to` goes and get what it needs. Returns a SwitchPlan for
+ * switch_to, or -1 with MemoryError set. */
+INLINE int
+switch_prepare(ThreadObject *t, Ctx *to)
+{
+    CoroutineObject *co = to->co;
+    if (co == NULL)
+        return SWITCH_DIRECT;
+    CoroutineObject *owner = co->stack->mem->owner;
+    if (LIKELY(owner == co))
+        return SWITCH_DIRECT;
+    return switch_prepare_copy(t, owner);
+}
+
+COLD PyObject *
+switch_via_helper(ThreadObject *t, Ctx *from, Ctx *to, PyObject *value,
+                  stackful_landing_fn landing, void *landing_arg)
+{
+    t->job_from = from;
+    t->job_to = to;
+    t->job_value = value;
+    stackful_stack_writable(t->helper->hi - STACKFUL_INIT_FRAME_SIZE,
+                            STACKFUL_INIT_FRAME_SIZE);
+    void *helper_sp = stackful_init_context(t->helper->hi, helper_entry, t);
+    return stackful_switch(NULL, &from->sp, helper_sp, landing, landing_arg);
+}
+
+/* Transfer control from the running context to `to`, as `plan` (switch_prepare)
+ * says. The caller has already set the states and chain links. `value` is an owned
+ * reference handed to `to`, or NULL with an exception set, which `to` then raises.
+ * When this context next runs, landing(what was handed to it, landing_arg) runs first
+ * and its result is returned. Callers return its result directly: the switch is then
+ * a tail call. */
+INLINE PyObject *
+switch_to(ThreadObject *t, Ctx *to, PyObject *value, int plan, stackful_landing_fn landing,
+          void *landing_arg)
+{
+    Ctx *from = t->current;
+    t->current = to;
+    t->switches++;
+    if (UNLIKELY(plan != SWITCH_DIRECT)) {
+        if (plan == SWITCH_VIA_HELPER)
+            return switch_via_helper(t, from, to, value, landing, landing_arg);
+        stack_take(to->co);
+    }
+    pystate_save(&from->py, t->tstate);
+    pystate_restore(&to->py, &from->py, t->tstate);
+    return stackful_switch(value, &from->sp, to->sp, landing, landing_arg);
+}
+
+/* A finished coroutine's resources, freed on the other side of its last switch (it
+ * can't free the stack it runs on). C-only work here; refs are returned. */
+static void
+release_finished(CoroutineObject *co, PyObject **refs)
+{
+    pystate_release_finished(&co->ctx.py, &co->own, refs);
+    ctx_release_stack(co);
+}
+
+/* Fields are taken before any Python code can run (which could switch and hand over
+ * new work). */
+void
+ctx_after_switch_work(ThreadObject *t)
+{
+    CoroutineObject *finished = t->finished;
+    PyObject *release = t->release;
+    t->finished = NULL;
+    t->release = NULL;
+    PyObject *refs[2] = {NULL, NULL};
+    if (finished != NULL)
+        release_finished(finished, refs);
+    Py_XDECREF(refs[0]);
+    Py_XDECREF(refs[1]);
+    Py_XDECREF(release);
+}
+
+void *
+ctx_land_resumed(void *value, void *thread)
+{
+    return ctx_after_switch(thread, value);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Entering and leaving contexts                                                  */
+
+/* Returns the thread rather than taking an out-parameter: a local whose address
+ * escapes would stop the compiler from making the switch a tail call. */
+ThreadObject *
+ctx_check_enterable(CoroutineObject *co, const char *verb)
+{
+    ThreadObject *t = stackful_tls_thread;
+    if (t == NULL || co->thread != t) {
+        PyErr_Format(StackfulCoroutineError, "cannot %s a coroutine of another thread",
+                     verb);
+        return NULL;
+    }
+    switch (co->ctx.state) {
+    case STATE_SUSPENDED:
+        return t;
+    case STATE_DEAD:
+        PyErr_Format(StackfulCoroutineError, "cannot %s dead coroutine", verb);
+        return NULL;
+    default:
+        PyErr_Format(StackfulCoroutineError, "cannot %s non-suspended coroutine", verb);
+        return NULL;
+    }
+}
+
+/* Give an unstarted coroutine its CPython start state (no Python code runs). */
+static int
+prepare_start(CoroutineObject *co)
+{
+    StackMem *mem = co->stack->mem;
+    if (pystate_init_coroutine(&co->ctx.py, &co->own, co->context, mem->lo,
+                               co->stack_top) < 0)
+        return -1;
+    co->context = NULL;        /* moved into the saved state */
+    co->started = 1;
+    return 0;
+}
+
+/* Make `co` (checked: suspended, of this thread) the running context, with `resumer` as
+ * the context its suspend() returns to; the current context becomes `from_state`.
+ * `value`: owned, or NULL with an exception set. */
+INLINE PyObject *
+enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, int hold,
+      PyObject *value, stackful_landing_fn landing, void *landing_arg)
+{
+    int plan;
+    if ((!co->started && prepare_start(co) < 0) || (plan = switch_prepare(t, &co->ctx)) < 0) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    Ctx *from = t->current;
+    if (hold)
+        Py_INCREF(co);
+    co->ctx.held = hold;
+    co->ctx.resumer = resumer;
+    ctx_set_state(&co->ctx, STATE_RUNNING);
+    ctx_set_state(from, from_state);
+    if (from_state == STATE_SUSPENDED) {
+        /* It leaves the chain (transfer): drop the chain's reference, if it had one. */
+        from->resumer = NULL;
+        t->release = from->held ? (PyObject *)from->co : NULL;
+        from->held = 0;
+    }
+    return switch_to(t, &co->ctx, value, plan, landing, landing_arg);
+}
+
+/* The caller (resume, next, ...) holds co for the whole call: no chain reference. */
+PyObject *
+ctx_resume(CoroutineObject *co, PyObject *value, const char *verb,
+           stackful_landing_fn landing, void *landing_arg)
+{
+    ThreadObject *t = ctx_check_enterable(co, verb);
+    if (t == NULL) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    return enter(t, co, t->current, STATE_NORMAL, 0, value, landing, landing_arg);
+}
+
+ThreadObject *
+ctx_check_transfer(CoroutineObject *co)
+{
+    ThreadObject *t = ctx_check_enterable(co, "transfer to");
+    if (t == NULL)
+        return NULL;
+    Ctx *cur = t->current;
+    if (co->is_generator || (cur->co != NULL && cur->co->is_generator)) {
+        PyErr_SetString(StackfulCoroutineError,
+                        "cannot transfer into or out of a stackful generator");
+        return NULL;
+    }
+    return t;
+}
+
+PyObject *
+ctx_transfer(CoroutineObject *co, PyObject *value)
+{
+    ThreadObject *t = ctx_check_transfer(co);
+    if (t == NULL) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    Ctx *cur = t->current;
+    if (cur->co == NULL) {
+        /* The main context has no resumer to hand on: it waits, as in resume(). */
+        return enter(t, co, cur, STATE_NORMAL, 0, value, ctx_land_resumed, t);
+    }
+    /* The target takes the current coroutine's place on the chain. */
+    return enter(t, co, cur->resumer, STATE_SUSPENDED, 1, value, ctx_land_resumed, t);
+}
+
+PyObject *
+ctx_yield(ThreadObject *t, PyObject *value)
+{
+    Ctx *cur = t->current;
+    Ctx *to = cur->resumer;
+    int plan = switch_prepare(t, to);
+    if (plan < 0)
+        return NULL;
+    ctx_set_state(cur, STATE_SUSPENDED);
+    cur->resumer = NULL;
+    ctx_set_state(to, STATE_RUNNING);
+    t->release = cur->held ? (PyObject *)cur->co : NULL;
+    cur->held = 0;
+    return switch_to(t, to, Py_NewRef(value), plan, ctx_land_resumed, t);
+}
+
+/* The bottom of every coroutine's C stack. Never returns: the last switch away from a
+ * finished coroutine never comes back. */
+_Noreturn void *
+coroutine_entry(void *first_value, void *Py_UNUSED(arg))
+{
+    ThreadObject *t = stackful_tls_thread;
+    PyObject *value = ctx_after_switch(t, (PyObject *)first_value);
+    CoroutineObject *co = t->current->co;
+    PyObject *result;
+    if (value == NULL) {
+        result = NULL;    /* thrown into before it ran a line: not reachable today */
+    }
+    else {
+        Py_DECREF(value);     /* None: the first resume's value */
+        PyObject *args = co->args, *kwargs = co->kwargs;
+        co->args = NULL;
+        co->kwargs = NULL;
+        result = PyObject_Call(co->fn, args, kwargs);
+        Py_DECREF(args);
+        Py_XDECREF(kwargs);
+    }
+    Ctx *to = co->ctx.resumer;
+    ctx_set_state(&co->ctx, STATE_DEAD);
+    co->ctx.resumer = NULL;
+    ctx_set_state(to, STATE_RUNNING);
+    t->finished = co;
+    t->release = co->ctx.held ? (PyObject *)co : NULL;
+    co->ctx.held = 0;
+    int plan = switch_prepare(t, to);
+    if (plan < 0)
+        Py_FatalError("stackful: out of memory while a coroutine finished");
+    switch_to(t, to, result, plan, NULL, NULL);    /* never resumed: no landing */
+    Py_FatalError("stackful: a finished coroutine was resumed");
+}

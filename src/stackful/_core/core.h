@@ -1,0 +1,227 @@
+/* core.h -- what the files of stackful._core share: the objects and the contract
+ * between them.
+ *
+ * Design principles (every change to the core keeps them):
+ *  1. One choke point: every transfer of control between contexts passes through
+ *     context.c; no other file calls stackful_switch() (a test checks it). Statistics
+ *     and the checks every switch needs hang off it.
+ *  2. The switch is correct by the ABI, not by luck (switch_*.h): callee-saved state
+ *     only, and the stack pointer only ever points into a stack.
+ *  3. A switch costs the same at any depth: no work proportional to the number of
+ *     frames or the depth of the C stack (copying a share stack costs the bytes a
+ *     coroutine uses, and only when two coroutines take turns on one stack), and no
+ *     allocation on the switch path after warm-up.
+ *  4. Nothing Python code does crashes the process. Every object a switch needs is
+ *     built, and every check made, *before* the switch starts, with no Python code
+ *     (which could change what was checked) in between; what cannot work raises a
+ *     typed exception in one vocabulary ("cannot resume dead coroutine").
+ *  5. Memory is paid for when used: stacks are virtual until touched, pooled, given
+ *     back; frame chunks are pooled.
+ *
+ * Files: context.c (the choke point: contexts, entering and leaving them, share-stack
+ * copies), thread.c (per-thread state), coroutine.c, generator.c, sharestack.c (one type
+ * each), functions.c (the module's functions), module.c (init only). Below them:
+ * switch.* (the machine switch), stack.* (stack memory), pystate*.h (per-version CPython
+ * state), overflow.* (the fault report), chunks.* (frame chunk reuse). */
+#ifndef STACKFUL_CORE_H
+#define STACKFUL_CORE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+
+#include "pystate.h"
+#include "stack.h"
+#include "switch.h"
+
+/* INLINE: the switch path, forced into each entry point of context.c so that each ends
+ * in a tail call of stackful_switch, which then returns straight into the interpreter
+ * (switch_x86_64.h says why that matters). COLD: the rare paths, kept out of the way. */
+#if defined(__GNUC__)
+#  define INLINE static inline __attribute__((always_inline))
+#  define COLD static __attribute__((noinline, cold))
+#  define LIKELY(x) __builtin_expect(!!(x), 1)
+#  define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define INLINE static inline
+#  define COLD static
+#  define LIKELY(x) (x)
+#  define UNLIKELY(x) (x)
+#endif
+
+typedef enum {
+    STATE_SUSPENDED = 0,   /* not started, or waiting in suspend()/transfer() */
+    STATE_RUNNING,
+    STATE_NORMAL,          /* waiting in resume() for the coroutine it resumed */
+    STATE_DEAD,
+    STATE_COUNT,
+} CoState;
+
+extern const char *const stackful_state_names[STATE_COUNT];
+extern PyObject *stackful_state_strings[STATE_COUNT];   /* interned, made at import */
+
+struct CoroutineObject;
+struct ThreadObject;
+
+/* An execution context: a thread's main context or a coroutine. */
+typedef struct Ctx {
+    void *sp;                       /* machine stack pointer while not running */
+    PyStateSaved py;                /* CPython per-context state while not running */
+    CoState state;                  /* changed only by ctx_set_state() */
+    PyObject *status;               /* stackful_state_strings[state]: co.status reads it
+                                     * as a member, which the interpreter specialises */
+    struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
+    struct CoroutineObject *co;     /* NULL for a thread's main context */
+    int held;                       /* the chain owns a reference to co (context.c) */
+} Ctx;
+
+static inline void
+ctx_set_state(Ctx *c, CoState state)
+{
+    c->state = state;
+    c->status = stackful_state_strings[state];
+}
+
+typedef struct {
+    PyObject_HEAD
+    StackMem *mem;
+    unsigned long long owner_changes;
+} ShareStackObject;
+
+/* The default policy: a thread's coroutines are dealt round-robin over this many share
+ * stacks (made on first use). Up to this many coroutines never copy; beyond, they take
+ * turns as on any share stack, and memory per suspended coroutine stays its used bytes. */
+#define DEFAULT_STACKS 16
+
+typedef struct ThreadObject {
+    PyObject_HEAD
+    Ctx main;                       /* the thread's main context */
+    Ctx *current;                   /* the running context */
+    PyThreadState *tstate;
+    int alive;                      /* cleared when the OS thread's state is torn down */
+    ShareStackObject *default_stacks[DEFAULT_STACKS];
+    unsigned int next_default;      /* round-robin over default_stacks */
+    unsigned int top_counter;       /* numbers its coroutines' stack-top offsets */
+    StackMem *helper;               /* small stack the share-stack copies run on */
+    void *altstack;                 /* signal stack for the overflow report */
+    unsigned long long switches;
+    /* Work handed across a switch, done by ctx_after_switch() on the receiving side. */
+    struct CoroutineObject *finished;
+    PyObject *release;
+    /* The copy job for the helper stack. */
+    Ctx *job_from, *job_to;
+    PyObject *job_value;
+} ThreadObject;
+
+typedef struct {
+    unsigned long long copies_out, bytes_out, copies_in, bytes_in;
+    size_t max_copy;
+} CopyStats;
+
+typedef struct CoroutineObject {
+    PyObject_HEAD
+    Ctx ctx;
+    PyStateOwn own;
+    PyObject *fn;
+    PyObject *args;
+    PyObject *kwargs;
+    PyObject *context;              /* the Context it starts in, until it starts */
+    ShareStackObject *stack;
+    ThreadObject *thread;
+    char *stack_top;                /* its (offset) top of the share stack */
+    char *save_buf;                 /* its used stack bytes while another owns the stack */
+    size_t save_cap, save_len;
+    int started;
+    int is_generator;               /* a stackful generator: emits, closes with GeneratorExit */
+    CopyStats stats;
+    PyObject *weakreflist;
+} CoroutineObject;
+
+extern PyTypeObject StackfulCoroutineType;
+extern PyTypeObject StackfulGeneratorType;
+extern PyTypeObject StackfulShareStackType;
+extern PyTypeObject StackfulThreadType;
+extern PyTypeObject StackfulThreadSentinelType;
+extern PyTypeObject StackfulCoroutineStatsType;
+extern PyStructSequence_Desc stackful_coroutine_stats_desc;
+
+extern PyObject *StackfulCoroutineError;
+extern PyObject *StackfulCoroutineExit;
+
+/* The running thread's state, NULL until its first coroutine. initial-exec: one
+ * %fs-relative load instead of a __tls_get_addr call per access (8 bytes of the static
+ * TLS surplus that glibc keeps for loaded modules). */
+#if defined(__GNUC__)
+extern _Thread_local ThreadObject *stackful_tls_thread
+    __attribute__((tls_model("initial-exec")));
+#else
+extern _Thread_local ThreadObject *stackful_tls_thread;
+#endif
+
+/* ---- thread.c */
+/* The calling thread's state, made on first use (NULL with an exception set). */
+ThreadObject *thread_get(void);
+ShareStackObject *thread_default_stack(ThreadObject *t);
+
+/* ---- context.c: the choke point */
+/* Each of these is the last thing its caller does (a tail call): the switch then
+ * returns straight into the interpreter. `value`: an owned reference handed to the
+ * coroutine, or NULL with the exception to raise in it set. When the caller's context
+ * next runs, landing(what was handed to it, landing_arg) runs first and its result is
+ * what the call returns (ctx_land_resumed: just that value). */
+PyObject *ctx_resume(CoroutineObject *co, PyObject *value, const char *verb,
+                     stackful_landing_fn landing, void *landing_arg);
+/* Return control (and value, borrowed) from the running coroutine to its resumer. */
+PyObject *ctx_yield(ThreadObject *t, PyObject *value);
+/* Symmetric transfer from the running context to co (lowlevel.transfer), and its check
+ * (ctx_check_enterable, and no generator on either side). */
+PyObject *ctx_transfer(CoroutineObject *co, PyObject *value);
+ThreadObject *ctx_check_transfer(CoroutineObject *co);
+void *ctx_land_resumed(void *value, void *thread);
+void ctx_after_switch_work(ThreadObject *t);
+/* First thing in a context that was just switched to: finish the work the switch
+ * handed over (release what it dropped, free a finished coroutine's resources). */
+static inline PyObject *
+ctx_after_switch(ThreadObject *t, PyObject *value)
+{
+    if (UNLIKELY(((uintptr_t)t->finished | (uintptr_t)t->release) != 0))
+        ctx_after_switch_work(t);
+    return value;
+}
+/* The error vocabulary: this thread's state if co can be entered by `verb` ("resume",
+ * "throw into", "close", "transfer to") from it, else NULL with CoroutineError saying why:
+ * "cannot resume dead coroutine", "cannot resume non-suspended coroutine", "cannot
+ * resume a coroutine of another thread". */
+ThreadObject *ctx_check_enterable(CoroutineObject *co, const char *verb);
+/* A coroutine's share-stack bytes and frame state are given back. */
+void ctx_release_stack(CoroutineObject *co);
+
+/* ---- coroutine.c */
+/* The exception instance for throw(): a class is instantiated, an instance used. */
+PyObject *coroutine_make_exception(PyObject *exc);
+/* Raise exc_instance (owned) in co at its suspension point, or here if it never ran. */
+PyObject *coroutine_throw_into(CoroutineObject *co, PyObject *exc_instance,
+                               const char *verb, stackful_landing_fn landing,
+                               void *landing_arg);
+PyObject *coroutine_close(CoroutineObject *co);
+void coroutine_mark_dead_unstarted(CoroutineObject *co);
+PyObject *coroutine_construct(PyObject *type, PyObject *const *args, size_t nargsf,
+                              PyObject *kwnames, int is_generator);
+int coroutine_missing_fn(void);
+PyObject *coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args,
+                           PyObject *kwargs, PyObject *stack, PyObject *context);
+PyObject *Coroutine_get_frame(CoroutineObject *co, void *closure);
+int Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg);
+int Coroutine_clear(CoroutineObject *co);
+int stackful_check_max_args(const char *name, Py_ssize_t nargs, Py_ssize_t max);
+/* For the overflow report: the coroutine's function name, read without allocating. */
+size_t coroutine_describe(void *owner, char *buf, size_t size);
+
+/* ---- sharestack.c */
+ShareStackObject *sharestack_create(PyTypeObject *type, size_t usable, int guard);
+
+/* ---- functions.c */
+extern PyMethodDef stackful_module_methods[];
+
+#endif

@@ -1,0 +1,575 @@
+/* coroutine.c -- the Coroutine type: construction, its methods, the collector's view.
+ *
+ * Design principles:
+ *  - Methods build everything they hand over (the value, the exception instance)
+ *    first and leave checking and switching to context.c, which does both with no
+ *    Python code in between.
+ *  - A suspended coroutine that nobody references is closed by its finalizer, so its
+ *    `finally` blocks run; one that cannot be closed is leaked with a warning, never
+ *    freed under its frames.
+ *  - Everything a coroutine references is visible to the cycle collector: its function,
+ *    arguments and context, and while it is suspended the frames it waits in. */
+#include "core.h"
+
+#include <string.h>
+
+/* Stack-top offsets (Photon): stacks are page-aligned, so without them the hot top
+ * bytes of every coroutine's stack fall into the same L1 cache sets, and a dozen
+ * coroutines taking turns evict each other. A thread's coroutines get up to 256
+ * distinct 16-byte steps, spread over the 4 KiB that set indices repeat with: the n-th
+ * coroutine gets step (n * TOP_OFFSET_STRIDE) % steps (a permutation: the stride is
+ * prime), so consecutive ones are ~1.5 KiB apart, whichever stacks they are on. A
+ * stack is never offset by more than 1/TOP_OFFSET_MAX_FRACTION of its size. */
+#define TOP_OFFSET_STEP 16
+#define TOP_OFFSET_STEPS 256
+#define TOP_OFFSET_STRIDE 97u
+#define TOP_OFFSET_MAX_FRACTION 16
+
+int
+stackful_check_max_args(const char *name, Py_ssize_t nargs, Py_ssize_t max)
+{
+    if (nargs <= max)
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd argument%s (%zd given)", name,
+                 max, max == 1 ? "" : "s", nargs);
+    return -1;
+}
+
+void
+coroutine_mark_dead_unstarted(CoroutineObject *co)
+{
+    ctx_set_state(&co->ctx, STATE_DEAD);
+    Py_CLEAR(co->args);
+    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->context);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Methods                                                                        */
+
+static PyObject *
+Coroutine_resume(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (stackful_check_max_args("resume", nargs, 1) < 0)
+        return NULL;
+    PyObject *value = nargs ? args[0] : Py_None;
+    if (!co->started && value != Py_None && co->ctx.state == STATE_SUSPENDED) {
+        PyErr_SetString(PyExc_TypeError,
+                        "can't send non-None value to a just-started coroutine");
+        return NULL;
+    }
+    return ctx_resume(co, Py_NewRef(value), "resume", ctx_land_resumed, co->thread);
+}
+
+PyObject *
+coroutine_make_exception(PyObject *exc)
+{
+    if (PyExceptionClass_Check(exc))
+        return PyObject_CallNoArgs(exc);
+    if (PyExceptionInstance_Check(exc))
+        return Py_NewRef(exc);
+    PyErr_Format(PyExc_TypeError,
+                 "exceptions must be classes or instances deriving from BaseException, "
+                 "not %.200s", Py_TYPE(exc)->tp_name);
+    return NULL;
+}
+
+PyObject *
+coroutine_throw_into(CoroutineObject *co, PyObject *exc_instance, const char *verb,
+                     stackful_landing_fn landing, void *landing_arg)
+{
+    if (co->ctx.state == STATE_SUSPENDED && !co->started) {
+        /* Like a generator: it never runs, the exception is raised right here. */
+        if (ctx_check_enterable(co, verb) == NULL) {
+            Py_DECREF(exc_instance);
+            return NULL;
+        }
+        coroutine_mark_dead_unstarted(co);
+        PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
+        Py_DECREF(exc_instance);
+        return NULL;
+    }
+    PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
+    Py_DECREF(exc_instance);
+    return ctx_resume(co, NULL, verb, landing, landing_arg);
+}
+
+static PyObject *
+Coroutine_throw(CoroutineObject *co, PyObject *exc)
+{
+    PyObject *instance = coroutine_make_exception(exc);
+    if (instance == NULL)
+        return NULL;
+    return coroutine_throw_into(co, instance, "throw into", ctx_land_resumed, co->thread);
+}
+
+PyObject *
+coroutine_close(CoroutineObject *co)
+{
+    if (co->ctx.state == STATE_DEAD)
+        Py_RETURN_NONE;
+    if (co->ctx.state == STATE_SUSPENDED && !co->started) {
+        coroutine_mark_dead_unstarted(co);
+        Py_RETURN_NONE;
+    }
+    /* A stackful generator is closed like a Python generator, with GeneratorExit. */
+    PyObject *exit_type = co->is_generator ? PyExc_GeneratorExit : StackfulCoroutineExit;
+    PyObject *exc = PyObject_CallNoArgs(exit_type);
+    if (exc == NULL)
+        return NULL;
+    PyObject *result = coroutine_throw_into(co, exc, "close", ctx_land_resumed, co->thread);
+    if (result != NULL) {
+        Py_DECREF(result);
+        if (co->ctx.state != STATE_DEAD) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            co->is_generator
+                            ? "generator ignored GeneratorExit (it emitted again instead "
+                              "of finishing)"
+                            : "coroutine ignored CoroutineExit (it suspended again "
+                              "instead of finishing)");
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (PyErr_ExceptionMatches(exit_type)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return NULL;
+}
+
+static PyObject *
+Coroutine_close(CoroutineObject *co, PyObject *Py_UNUSED(ignored))
+{
+    return coroutine_close(co);
+}
+
+PyObject *
+Coroutine_get_frame(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    if (co->ctx.state != STATE_SUSPENDED || !co->started)
+        Py_RETURN_NONE;
+    PyObject *frame = pystate_frame_object(&co->ctx.py, PyThreadState_Get());
+    if (frame == NULL && !PyErr_Occurred())
+        Py_RETURN_NONE;
+    return frame;
+}
+
+static PyObject *
+Coroutine_get_stats(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    PyObject *stats = PyStructSequence_New(&StackfulCoroutineStatsType);
+    if (stats == NULL)
+        return NULL;
+    unsigned long long values[] = {
+        co->stats.copies_out, co->stats.bytes_out, co->stats.copies_in,
+        co->stats.bytes_in, co->stats.max_copy, co->save_cap, co->save_len,
+    };
+    for (Py_ssize_t i = 0; i < (Py_ssize_t)(sizeof values / sizeof values[0]); i++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(values[i]);
+        if (v == NULL) {
+            Py_DECREF(stats);
+            return NULL;
+        }
+        PyStructSequence_SET_ITEM(stats, i, v);
+    }
+    return stats;
+}
+
+static PyObject *
+Coroutine_get_function(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(co->fn);
+}
+
+static PyObject *
+Coroutine_get_stack(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    if (co->stack == NULL)
+        Py_RETURN_NONE;
+    return Py_NewRef((PyObject *)co->stack);
+}
+
+static PyObject *
+Coroutine_repr(CoroutineObject *co)
+{
+    PyObject *name = PyObject_GetAttrString(co->fn, "__qualname__");
+    if (name == NULL) {
+        PyErr_Clear();
+        name = PyObject_Repr(co->fn);
+        if (name == NULL)
+            return NULL;
+    }
+    PyObject *r = PyUnicode_FromFormat("<%s %S %s at %p>", Py_TYPE(co)->tp_name, name,
+                                       stackful_state_names[co->ctx.state], co);
+    Py_DECREF(name);
+    return r;
+}
+
+size_t
+coroutine_describe(void *owner, char *buf, size_t size)
+{
+    CoroutineObject *co = owner;
+    const char *name = "<callable>";
+    size_t len = strlen(name);
+    if (co->fn != NULL && PyFunction_Check(co->fn)) {
+        PyObject *qualname = ((PyFunctionObject *)co->fn)->func_qualname;
+        if (qualname != NULL && PyUnicode_Check(qualname) &&
+            PyUnicode_IS_COMPACT_ASCII(qualname)) {
+            name = (const char *)PyUnicode_DATA(qualname);
+            len = (size_t)PyUnicode_GET_LENGTH(qualname);
+        }
+    }
+    if (len > size)
+        len = size;
+    memcpy(buf, name, len);
+    return len;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Construction                                                                   */
+
+PyObject *
+coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwargs,
+                 PyObject *stack, PyObject *context)
+{
+    if (!PyCallable_Check(fn)) {
+        PyErr_Format(PyExc_TypeError, "Coroutine() argument 'fn' must be callable, not %.200s",
+                     Py_TYPE(fn)->tp_name);
+        goto error;
+    }
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) == 0)
+        Py_CLEAR(kwargs);
+    if (stack == Py_None)
+        Py_CLEAR(stack);
+    if (context == Py_None)
+        Py_CLEAR(context);
+    if (stack != NULL && !PyObject_TypeCheck(stack, &StackfulShareStackType)) {
+        PyErr_Format(PyExc_TypeError,
+                     "Coroutine() argument 'stack' must be a ShareStack or None, not %.200s",
+                     Py_TYPE(stack)->tp_name);
+        goto error;
+    }
+    if (context != NULL && !PyContext_CheckExact(context)) {
+        PyErr_Format(PyExc_TypeError,
+                     "Coroutine() argument 'context' must be a contextvars.Context or None, "
+                     "not %.200s", Py_TYPE(context)->tp_name);
+        goto error;
+    }
+    ThreadObject *t = thread_get();
+    if (t == NULL)
+        goto error;
+    if (stack == NULL) {
+        ShareStackObject *dflt = thread_default_stack(t);
+        if (dflt == NULL)
+            goto error;
+        stack = Py_NewRef((PyObject *)dflt);
+    }
+    if (context == NULL) {
+        context = PyContext_CopyCurrent();
+        if (context == NULL)
+            goto error;
+    }
+    CoroutineObject *co = (CoroutineObject *)type->tp_alloc(type, 0);
+    if (co == NULL)
+        goto error;
+    co->ctx.co = co;
+    ctx_set_state(&co->ctx, STATE_SUSPENDED);
+    co->fn = Py_NewRef(fn);
+    co->args = args;
+    co->kwargs = kwargs;
+    co->context = context;
+    co->stack = (ShareStackObject *)stack;
+    co->thread = (ThreadObject *)Py_NewRef(t);
+    StackMem *mem = co->stack->mem;
+    size_t size = (size_t)(mem->hi - mem->lo);
+    size_t steps = size / TOP_OFFSET_MAX_FRACTION / TOP_OFFSET_STEP;
+    if (steps > TOP_OFFSET_STEPS)
+        steps = TOP_OFFSET_STEPS;
+    size_t offset = steps ? (t->top_counter++ * TOP_OFFSET_STRIDE) % steps * TOP_OFFSET_STEP
+                          : 0;
+    co->stack_top = mem->hi - offset;
+    return (PyObject *)co;
+
+error:
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(stack);
+    Py_XDECREF(context);
+    return NULL;
+}
+
+int
+coroutine_missing_fn(void)
+{
+    PyErr_SetString(PyExc_TypeError, "Coroutine() missing required argument 'fn' (pos 1)");
+    return -1;
+}
+
+/* For subclasses (and **kwargs callers): the tuple-and-dict protocol. */
+static PyObject *
+Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs < 1) {
+        coroutine_missing_fn();
+        return NULL;
+    }
+    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        kwargs = PyDict_Copy(kwds);
+        if (kwargs == NULL)
+            return NULL;
+        stack = Py_XNewRef(PyDict_GetItemString(kwargs, "stack"));
+        context = Py_XNewRef(PyDict_GetItemString(kwargs, "context"));
+        if ((stack && PyDict_DelItemString(kwargs, "stack") < 0) ||
+            (context && PyDict_DelItemString(kwargs, "context") < 0)) {
+            Py_DECREF(kwargs);
+            Py_XDECREF(stack);
+            Py_XDECREF(context);
+            return NULL;
+        }
+    }
+    PyObject *fn_args = PyTuple_GetSlice(args, 1, nargs);
+    if (fn_args == NULL) {
+        Py_XDECREF(kwargs);
+        Py_XDECREF(stack);
+        Py_XDECREF(context);
+        return NULL;
+    }
+    return coroutine_create(type, PyTuple_GET_ITEM(args, 0), fn_args, kwargs, stack, context);
+}
+
+/* Coroutine(fn, ...) and Generator(fn, ...) without building an argument tuple and a
+ * dict first: creating a coroutine is on the lifecycle's critical path. A Coroutine
+ * takes stack= and context= for itself; a Generator passes every keyword to fn. */
+PyObject *
+coroutine_construct(PyObject *type, PyObject *const *args, size_t nargsf,
+                    PyObject *kwnames, int is_generator)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs < 1) {
+        coroutine_missing_fn();
+        return NULL;
+    }
+    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        PyObject *value = args[nargs + i];
+        if (!is_generator && PyUnicode_CompareWithASCIIString(name, "stack") == 0) {
+            stack = value;
+        }
+        else if (!is_generator && PyUnicode_CompareWithASCIIString(name, "context") == 0) {
+            context = value;
+        }
+        else {
+            if (kwargs == NULL && (kwargs = PyDict_New()) == NULL)
+                return NULL;
+            if (PyDict_SetItem(kwargs, name, value) < 0) {
+                Py_DECREF(kwargs);
+                return NULL;
+            }
+        }
+    }
+    PyObject *fn_args = PyTuple_New(nargs - 1);
+    for (Py_ssize_t i = 1; fn_args != NULL && i < nargs; i++)
+        PyTuple_SET_ITEM(fn_args, i - 1, Py_NewRef(args[i]));
+    if (fn_args == NULL) {
+        Py_XDECREF(kwargs);
+        return NULL;
+    }
+    PyObject *co = coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs,
+                                    Py_XNewRef(stack), Py_XNewRef(context));
+    if (co != NULL)
+        ((CoroutineObject *)co)->is_generator = is_generator;
+    return co;
+}
+
+static PyObject *
+Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                     PyObject *kwnames)
+{
+    return coroutine_construct(type, args, nargsf, kwnames, 0);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* The collector and the end of life                                              */
+
+int
+Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg)
+{
+    Py_VISIT(co->fn);
+    Py_VISIT(co->args);
+    Py_VISIT(co->kwargs);
+    Py_VISIT(co->context);
+    /* Only a suspended coroutine's frames are frozen; a running or normal one is on
+     * its thread's chain, which holds it. */
+    if (co->ctx.state == STATE_SUSPENDED && co->started)
+        return pystate_traverse(&co->ctx.py, &co->own, visit, arg);
+    return 0;
+}
+
+int
+Coroutine_clear(CoroutineObject *co)
+{
+    /* A started, suspended coroutine's references are in its frames and C stack:
+     * only closing it (the finalizer) can release them. */
+    if (co->ctx.state == STATE_SUSPENDED && co->started)
+        return 0;
+    Py_CLEAR(co->args);
+    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->context);
+    return 0;
+}
+
+static int
+can_run_here(CoroutineObject *co)
+{
+    return co->thread == stackful_tls_thread && co->thread->alive &&
+           !pystate_is_finalizing();
+}
+
+static void
+Coroutine_finalize(CoroutineObject *co)
+{
+    if (co->ctx.state != STATE_SUSPENDED || !co->started || !can_run_here(co))
+        return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *res = coroutine_close(co);
+    if (res == NULL)
+        PyErr_WriteUnraisable((PyObject *)co);
+    else
+        Py_DECREF(res);
+    PyErr_Restore(type, value, tb);
+}
+
+static void
+Coroutine_dealloc(CoroutineObject *co)
+{
+    /* Only a started, suspended coroutine has anything to finalize (close). */
+    if (co->ctx.state == STATE_SUSPENDED && co->started &&
+        PyObject_CallFinalizerFromDealloc((PyObject *)co) < 0)
+        return;   /* resurrected */
+    PyObject_GC_UnTrack(co);
+    if (co->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)co);
+    if (co->ctx.state == STATE_SUSPENDED && co->started) {
+        /* It could not be closed (another thread's, its thread is gone, the
+         * interpreter is shutting down, or it refused to finish). Its frames and
+         * what its C stack references are leaked, never freed under it: frame objects
+         * may still point into its frame chunk. */
+        if (!pystate_is_finalizing()) {
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            if (PyErr_WarnFormat(PyExc_ResourceWarning, 1,
+                                 "stackful: a suspended coroutine of %s was freed "
+                                 "without being closed; its frames are leaked",
+                                 co->thread == stackful_tls_thread ? "this thread"
+                                                                   : "another thread") < 0)
+                PyErr_WriteUnraisable((PyObject *)co);
+            PyErr_Restore(type, value, tb);
+        }
+        pystate_abandon(&co->ctx.py);
+        ctx_release_stack(co);
+    }
+    else if (co->started && co->ctx.state != STATE_DEAD) {
+        Py_FatalError("stackful: a running coroutine was freed");
+    }
+    else {
+        ctx_release_stack(co);
+    }
+    Py_CLEAR(co->fn);
+    Py_CLEAR(co->args);
+    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->context);
+    Py_CLEAR(co->stack);
+    Py_CLEAR(co->thread);
+    Py_TYPE(co)->tp_free((PyObject *)co);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* The type                                                                       */
+
+static PyMethodDef Coroutine_methods[] = {
+    {"resume", (PyCFunction)(void (*)(void))Coroutine_resume, METH_FASTCALL,
+     "resume($self, value=None, /)\n--\n\n"
+     "Run the coroutine until it suspends or finishes. Returns the value passed to\n"
+     "suspend(), or the function's return value. An exception escaping the function\n"
+     "propagates from here and the coroutine is dead. The first resume must pass None."},
+    {"throw", (PyCFunction)Coroutine_throw, METH_O,
+     "throw($self, exc, /)\n--\n\n"
+     "Raise exc (a class or an instance) at the suspension point and run until the\n"
+     "next suspend or the end; returns like resume()."},
+    {"close", (PyCFunction)Coroutine_close, METH_NOARGS,
+     "close($self, /)\n--\n\n"
+     "Raise CoroutineExit at the suspension point so that finally blocks run. Raises\n"
+     "RuntimeError if the coroutine suspends again instead of finishing. Closing an\n"
+     "unstarted or dead coroutine just marks it dead."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Coroutine_members[] = {
+    {"status", STACKFUL_T_OBJECT_EX, offsetof(CoroutineObject, ctx.status),
+     STACKFUL_READONLY,
+     "'suspended' (not started, or suspended), 'running', 'normal' (it resumed a\n"
+     "coroutine that is running) or 'dead'."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef Coroutine_getset[] = {
+    {"frame", (getter)Coroutine_get_frame, NULL,
+     "The top Python frame of a suspended coroutine; None if it is unstarted,\n"
+     "running, normal or dead.", NULL},
+    {"stats", (getter)Coroutine_get_stats, NULL,
+     "Share-stack copy statistics (CoroutineStats).", NULL},
+    {"function", (getter)Coroutine_get_function, NULL,
+     "The function the coroutine runs.", NULL},
+    {"stack", (getter)Coroutine_get_stack, NULL,
+     "The ShareStack the coroutine executes on.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyTypeObject StackfulCoroutineType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "stackful.Coroutine",
+    .tp_basicsize = sizeof(CoroutineObject),
+    .tp_dealloc = (destructor)Coroutine_dealloc,
+    .tp_repr = (reprfunc)Coroutine_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Coroutine(fn, /, *args, stack=None, context=None, **kwargs)\n--\n\n"
+              "A stackful coroutine that will run fn(*args, **kwargs) when first resumed.\n"
+              "stack: the ShareStack to execute on (None: one of this thread's 16 default\n"
+              "share stacks, dealt round-robin). context: the contextvars.Context to run in (None: a copy of the\n"
+              "creator's current context).",
+    .tp_traverse = (traverseproc)Coroutine_traverse,
+    .tp_clear = (inquiry)Coroutine_clear,
+    .tp_weaklistoffset = offsetof(CoroutineObject, weakreflist),
+    .tp_methods = Coroutine_methods,
+    .tp_members = Coroutine_members,
+    .tp_getset = Coroutine_getset,
+    .tp_new = Coroutine_new,
+    .tp_finalize = (destructor)Coroutine_finalize,
+    .tp_vectorcall = Coroutine_vectorcall,
+};
+
+static PyStructSequence_Field CoroutineStats_fields[] = {
+    {"copies_out", "times its used stack was copied out to its save buffer"},
+    {"bytes_out", "bytes copied out in all"},
+    {"copies_in", "times its saved bytes were copied back onto the share stack"},
+    {"bytes_in", "bytes copied back in all"},
+    {"max_copy", "the largest single copy, in bytes"},
+    {"save_buffer_size", "bytes allocated for its save buffer"},
+    {"saved_bytes", "bytes held in its save buffer now"},
+    {NULL, NULL},
+};
+
+PyTypeObject StackfulCoroutineStatsType;
+
+PyStructSequence_Desc stackful_coroutine_stats_desc = {
+    "stackful.CoroutineStats",
+    "Share-stack statistics of one coroutine (libaco's save-stack statistics).",
+    CoroutineStats_fields,
+    7,
+};

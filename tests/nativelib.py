@@ -1,0 +1,37 @@
+"""Test-only native code, built on demand with the C compiler and loaded with ctypes.
+
+The product extension carries no test hooks; what a test needs in C lives in tests/c/.
+"""
+
+import ctypes
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def build(name):
+    """Compile tests/c/<name>.c into a shared library (cached per interpreter and
+    source version) and return it loaded."""
+    source = os.path.join(HERE, "c", name + ".c")
+    stamp = "%s-%d-%d" % (sys.implementation.cache_tag, os.getuid(),
+                          int(os.stat(source).st_mtime))
+    out_dir = os.path.join(tempfile.gettempdir(), "stackful-test-native-" + stamp)
+    os.makedirs(out_dir, exist_ok=True)
+    lib = os.path.join(out_dir, name + ".so")
+    if not os.path.exists(lib):
+        tmp = "%s.%d.tmp" % (lib, os.getpid())
+        subprocess.run([os.environ.get("CC", "gcc"), "-O1", "-shared", "-fPIC",
+                        "-fno-stack-protector", "-o", tmp, source], check=True)
+        os.replace(tmp, lib)
+    return ctypes.CDLL(lib)
+
+
+def native_recursion():
+    """native_recursion(depth): recurse depth levels of 512-byte C frames."""
+    fn = build("native_recursion").native_recursion
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_size_t
+    return fn
