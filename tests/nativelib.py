@@ -24,14 +24,27 @@ def build(name):
     if not os.path.exists(lib):
         tmp = "%s.%d.tmp" % (lib, os.getpid())
         subprocess.run([os.environ.get("CC", "gcc"), "-O1", "-shared", "-fPIC",
-                        "-fno-stack-protector", "-o", tmp, source], check=True)
+                        "-fno-stack-protector", "-fno-stack-clash-protection", "-o", tmp, source], check=True)
         os.replace(tmp, lib)
     return ctypes.CDLL(lib)
 
 
+def native():
+    """The test-only C functions of tests/c/native.c, typed."""
+    lib = build("native")
+    for name, restype, argtypes in (
+            ("native_recursion", ctypes.c_size_t, [ctypes.c_size_t]),
+            ("large_frame", ctypes.c_int, [ctypes.c_size_t]),
+            ("filled_frame", ctypes.c_int, [ctypes.c_size_t]),
+            ("install_repairing_handler", ctypes.c_void_p, []),
+            ("protect_again", ctypes.c_int, [ctypes.c_void_p]),
+            ("write_byte", ctypes.c_int, [ctypes.c_void_p])):
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
 def native_recursion():
     """native_recursion(depth): recurse depth levels of 512-byte C frames."""
-    fn = build("native_recursion").native_recursion
-    fn.argtypes = [ctypes.c_size_t]
-    fn.restype = ctypes.c_size_t
-    return fn
+    return native().native_recursion

@@ -485,18 +485,21 @@ def test_repr():
     assert re.match(r"<stackful.Coroutine .*named suspended at 0x[0-9a-f]+>", repr(co))
     co.resume()
     assert "dead" in repr(co)
-    assert "ShareStack size=4096" in repr(ShareStack(1))
+    assert "ShareStack size=65536" in repr(ShareStack(1))
 
 
 def test_share_stack_sizes():
     import mmap
 
     page = mmap.PAGESIZE
-    assert ShareStack().size == stackful._core.DEFAULT_STACK_SIZE == 2 * 1024 * 1024
-    assert ShareStack(0).size == 2 * 1024 * 1024
-    assert ShareStack(1).size == 4096
-    assert ShareStack(4096).size == 4096
-    assert ShareStack(5000).size == 2 * page if page == 4096 else page
+    # The default is a thread's stack (at least 8 MiB, the Linux default).
+    assert ShareStack().size == stackful._core.DEFAULT_STACK_SIZE >= 8 * 1024 * 1024
+    assert ShareStack(0).size == stackful._core.DEFAULT_STACK_SIZE
+    minimum = stackful._core.MIN_STACK_SIZE
+    assert minimum == 64 * 1024
+    assert ShareStack(1).size == minimum
+    assert ShareStack(4096).size == minimum
+    assert ShareStack(minimum + 1).size == minimum + page
     assert ShareStack(100_000).size % page == 0 and ShareStack(100_000).size >= 100_000
     assert ShareStack(100_000).size - 100_000 < page
     assert ShareStack(guard_page=False).guard_page is False
@@ -511,7 +514,7 @@ def test_default_stacks_are_dealt_round_robin_per_thread():
     mine = {co.stack for co in cos}
     assert len(mine) == n == 16
     assert all(cos[i].stack is cos[i + n].stack for i in range(n))
-    assert all(s.size == 2 * 1024 * 1024 and s.guard_page for s in mine)
+    assert all(s.size == stackful._core.DEFAULT_STACK_SIZE and s.guard_page for s in mine)
     other = []
     th = threading.Thread(target=lambda: other.extend(Coroutine(print).stack for _ in range(n)))
     th.start()

@@ -56,8 +56,10 @@ def test_overflow_on_default_stack_in_a_thread(python_subprocess):
         """)
     )
     assert proc.returncode == -signal.SIGSEGV
-    assert ("stackful: stack overflow in coroutine runaway (its ShareStack has 2097152 "
-            "bytes)") in proc.stderr
+    import stackful
+
+    assert ("stackful: stack overflow in coroutine runaway (its ShareStack has %d bytes)"
+            % stackful._core.DEFAULT_STACK_SIZE) in proc.stderr
 
 
 CALLBACK_RECURSION = """

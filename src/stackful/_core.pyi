@@ -1,4 +1,4 @@
-# Type stub of the C extension stackful._core (src/stackful/_core/module.c).
+# Type stub of the C extension stackful._core (src/stackful/_core/*.c).
 # tests/test_stub.py keeps it in step with the runtime: every public name and attribute
 # here exists there, and the other way round.
 
@@ -13,6 +13,7 @@ _Status = Literal["suspended", "running", "normal", "dead"]
 
 DEFAULT_STACKS: Final[int]
 DEFAULT_STACK_SIZE: Final[int]
+MIN_STACK_SIZE: Final[int]
 
 class CoroutineError(RuntimeError):
     """Misuse of a coroutine: resuming a dead one, suspending outside one, ..."""
@@ -75,7 +76,9 @@ class Coroutine:
 
 @final
 class Generator(Coroutine, Iterator[Any]):
-    def __new__(cls, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(cls, fn: Callable[..., Any], /, *args: Any,
+                stack: ShareStack | None = None,
+                context: contextvars.Context | None = None, **kwargs: Any) -> Self: ...
     def __iter__(self) -> Self: ...
     def __next__(self) -> Any: ...
     def send(self, value: Any, /) -> Any: ...

@@ -23,7 +23,9 @@
  * is referenced only by its users; when they drop it, its finalizer closes it. */
 #include "core.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 _Noreturn void *coroutine_entry(void *first_value, void *arg);
 
@@ -32,7 +34,7 @@ _Noreturn void *coroutine_entry(void *first_value, void *arg);
 #define SAVE_BUF_GRANULE ((size_t)16)
 #define SAVE_BUF_MIN ((size_t)64)
 /* Bytes a running coroutine may still push below the point where it measures its own
- * use (switch_prepare_copy) before its stack pointer is saved: the frames of the
+ * use (reserve_for_leaving) before its stack pointer is saved: the frames of the
  * switch path after it (switch_via_helper and stackful_switch's 80-byte frame). */
 #define SWITCH_PATH_SLACK ((size_t)256)
 
@@ -74,6 +76,10 @@ stack_save(CoroutineObject *co)
     memcpy(co->save_buf, co->ctx.sp, len);
     pystate_stack_moved(&co->ctx.py, (char *)co->ctx.sp, len, co->save_buf);
     co->save_len = len;
+    if (co->ctx.state == STATE_NORMAL) {
+        co->displaced = 1;
+        co->stack->displaced++;
+    }
     co->stats.copies_out++;
     co->stats.bytes_out += len;
     if (len > co->stats.max_copy)
@@ -89,6 +95,10 @@ stack_restore(CoroutineObject *co)
                                 STACKFUL_INIT_FRAME_SIZE);
         co->ctx.sp = stackful_init_context(co->stack_top, coroutine_entry, NULL);
         return;
+    }
+    if (co->displaced) {
+        co->displaced = 0;
+        co->stack->displaced--;
     }
     stackful_stack_writable(co->ctx.sp, co->save_len);
     memcpy(co->ctx.sp, co->save_buf, co->save_len);
@@ -153,18 +163,32 @@ typedef enum {
                           * bytes go out: the copies run on the helper stack */
 } SwitchPlan;
 
+/* The running coroutine is about to leave its stack to others while still owning it
+ * (it suspends, transfers, or resumes another), and the stack has displaced normal
+ * contexts: one of them may take the stack back in a finishing coroutine's last switch,
+ * which cannot fail, so the copy-out it will need is reserved now, when failing is still
+ * a MemoryError. Its stack pointer is not known until it switches: measured from here
+ * (a frame of the switch path, as integers: the frame address, not a local's, which
+ * sanitizers may move to the heap), with room for the frames below. */
+COLD int
+reserve_for_leaving(CoroutineObject *co)
+{
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t top = (uintptr_t)co->stack_top;
+    if (here > top || here < (uintptr_t)co->stack->mem->lo)
+        Py_FatalError("stackful: the running coroutine is not on its own stack");
+    return save_buf_reserve(co, (size_t)(top - here) + SWITCH_PATH_SLACK);
+}
+
 /* The share-stack part of switch_prepare: reserve the save buffer of the coroutine
  * whose bytes a switch to `co` copies out. Returns the plan, or -1 with MemoryError. */
 COLD int
 switch_prepare_copy(ThreadObject *t, CoroutineObject *owner)
 {
     if (owner != NULL && &owner->ctx == t->current) {
-        /* Its sp is not known until it switches: measure from here, with room for
-         * the frames between here and the switch. A finished one is not saved. */
-        char here;
-        if (owner->ctx.state != STATE_DEAD &&
-            save_buf_reserve(owner, (size_t)(owner->stack_top - &here) +
-                                    SWITCH_PATH_SLACK) < 0)
+        /* It hands its own stack over: a finished one is not saved, a live one has
+         * reserved (switch_prepare: a stack is shared if this happens). */
+        if (owner->ctx.state != STATE_DEAD && reserve_for_leaving(owner) < 0)
             return -1;
         return SWITCH_VIA_HELPER;
     }
@@ -175,11 +199,15 @@ switch_prepare_copy(ThreadObject *t, CoroutineObject *owner)
     return SWITCH_COPY;
 }
 
-/* Decide how a switch to `to` goes and get what it needs. Returns a SwitchPlan for
- * switch_to, or -1 with MemoryError set. */
+/* Decide how a switch to `to` goes and get what it needs, before anything changes.
+ * Returns a SwitchPlan for switch_to, or -1 with MemoryError set. */
 INLINE int
 switch_prepare(ThreadObject *t, Ctx *to)
 {
+    CoroutineObject *from = t->current->co;
+    if (from != NULL && UNLIKELY(from->stack->displaced != 0) &&
+        from->ctx.state != STATE_DEAD && reserve_for_leaving(from) < 0)
+        return -1;
     CoroutineObject *co = to->co;
     if (co == NULL)
         return SWITCH_DIRECT;
@@ -208,11 +236,35 @@ switch_via_helper(ThreadObject *t, Ctx *from, Ctx *to, PyObject *value,
  * When this context next runs, landing(what was handed to it, landing_arg) runs first
  * and its result is returned. Callers return its result directly: the switch is then
  * a tail call. */
+/* An unguarded stack's canary is gone: its coroutine wrote below the stack, into
+ * whatever memory lies there. Nothing may run on that memory: stop, saying who. Only
+ * write(2) and abort(): the interpreter's own state may be what was overwritten. */
+COLD _Noreturn void
+stack_overflowed(Ctx *from)
+{
+    char msg[512];
+    size_t len = 0, cap = sizeof msg - 1;
+    static const char head[] = "stackful: fatal: coroutine ";
+    static const char tail[] = " overflowed its ShareStack, which has no guard page "
+                               "(guard_page=False): the memory below it is overwritten. "
+                               "Use a larger ShareStack, or keep its guard page.\n";
+    memcpy(msg, head, sizeof head - 1);
+    len = sizeof head - 1;
+    len += coroutine_describe(from->co, msg + len, cap - len - (sizeof tail - 1));
+    memcpy(msg + len, tail, sizeof tail - 1);
+    len += sizeof tail - 1;
+    ssize_t unused = write(2, msg, len);
+    (void)unused;
+    abort();
+}
+
 INLINE PyObject *
 switch_to(ThreadObject *t, Ctx *to, PyObject *value, int plan, stackful_landing_fn landing,
           void *landing_arg)
 {
     Ctx *from = t->current;
+    if (UNLIKELY(*from->canary != STACKFUL_CANARY))
+        stack_overflowed(from);
     t->current = to;
     t->switches++;
     if (UNLIKELY(plan != SWITCH_DIRECT)) {
@@ -232,6 +284,7 @@ release_finished(CoroutineObject *co, PyObject **refs)
 {
     pystate_release_finished(&co->ctx.py, &co->own, refs);
     ctx_release_stack(co);
+    sharestack_unuse(co);
 }
 
 /* Fields are taken before any Python code can run (which could switch and hand over
@@ -399,12 +452,12 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
     }
     else {
         Py_DECREF(value);     /* None: the first resume's value */
-        PyObject *args = co->args, *kwargs = co->kwargs;
-        co->args = NULL;
-        co->kwargs = NULL;
-        result = PyObject_Call(co->fn, args, kwargs);
-        Py_DECREF(args);
-        Py_XDECREF(kwargs);
+        Py_ssize_t nkw = co->kwnames ? PyTuple_GET_SIZE(co->kwnames) : 0;
+        result = PyObject_Vectorcall(co->fn, &PyTuple_GET_ITEM(co->args, 0),
+                                     (size_t)(PyTuple_GET_SIZE(co->args) - nkw),
+                                     co->kwnames);
+        Py_CLEAR(co->args);
+        Py_CLEAR(co->kwnames);
     }
     Ctx *to = co->ctx.resumer;
     ctx_set_state(&co->ctx, STATE_DEAD);
@@ -413,9 +466,12 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
     t->finished = co;
     t->release = co->ctx.held ? (PyObject *)co : NULL;
     co->ctx.held = 0;
+    /* Cannot fail: a finished coroutine's bytes are not saved, and whoever owns its
+     * resumer's stack reserved its copy-out when it last left (reserve_for_leaving). */
     int plan = switch_prepare(t, to);
     if (plan < 0)
-        Py_FatalError("stackful: out of memory while a coroutine finished");
+        Py_FatalError("stackful: a finishing coroutine's switch had nothing reserved "
+                      "(bug in stackful)");
     switch_to(t, to, result, plan, NULL, NULL);    /* never resumed: no landing */
     Py_FatalError("stackful: a finished coroutine was resumed");
 }

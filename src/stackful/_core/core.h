@@ -73,6 +73,8 @@ typedef struct Ctx {
                                      * as a member, which the interpreter specialises */
     struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
     struct CoroutineObject *co;     /* NULL for a thread's main context */
+    const uint64_t *canary;         /* its stack's canary (stack.h), checked whenever
+                                     * it is switched away from */
     int held;                       /* the chain owns a reference to co (context.c) */
 } Ctx;
 
@@ -87,6 +89,15 @@ typedef struct {
     PyObject_HEAD
     StackMem *mem;
     unsigned long long owner_changes;
+    /* A share stack holds the live frames of its coroutines, so it serves one thread:
+     * the thread of the coroutines that use it (those not yet dead), while there are
+     * any (`users`; a coroutine holds a reference to its thread, so this one is alive). */
+    struct ThreadObject *thread;
+    Py_ssize_t users;
+    /* How many "normal" contexts (waiting in resume() on the chain) have their bytes
+     * copied off this stack: each will take it back when the chain unwinds to it, and a
+     * finishing coroutine's last switch may be what takes it back (context.c). */
+    Py_ssize_t displaced;
 } ShareStackObject;
 
 /* The default policy: a thread's coroutines are dealt round-robin over this many share
@@ -124,8 +135,11 @@ typedef struct CoroutineObject {
     Ctx ctx;
     PyStateOwn own;
     PyObject *fn;
+    /* The call fn(*args, **kwargs) as a vectorcall: `args` holds the positional values,
+     * then the keyword values named by `kwnames` (NULL: none). Kept, and visible to the
+     * collector, until fn returns: the call borrows them. */
     PyObject *args;
-    PyObject *kwargs;
+    PyObject *kwnames;
     PyObject *context;              /* the Context it starts in, until it starts */
     ShareStackObject *stack;
     ThreadObject *thread;
@@ -133,6 +147,8 @@ typedef struct CoroutineObject {
     char *save_buf;                 /* its used stack bytes while another owns the stack */
     size_t save_cap, save_len;
     int started;
+    int uses_stack;                 /* counted in stack->users (sharestack.c) */
+    int displaced;                  /* counted in stack->displaced (context.c) */
     int is_generator;               /* a stackful generator: emits, closes with GeneratorExit */
     CopyStats stats;
     PyObject *weakreflist;
@@ -206,11 +222,10 @@ PyObject *coroutine_throw_into(CoroutineObject *co, PyObject *exc_instance,
                                void *landing_arg);
 PyObject *coroutine_close(CoroutineObject *co);
 void coroutine_mark_dead_unstarted(CoroutineObject *co);
-PyObject *coroutine_construct(PyObject *type, PyObject *const *args, size_t nargsf,
-                              PyObject *kwnames, int is_generator);
-int coroutine_missing_fn(void);
-PyObject *coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args,
-                           PyObject *kwargs, PyObject *stack, PyObject *context);
+/* The constructors of both types: Coroutine(fn, *args, stack=, context=, **kwargs). */
+PyObject *coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                               PyObject *kwnames);
+PyObject *coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
 PyObject *Coroutine_get_frame(CoroutineObject *co, void *closure);
 int Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg);
 int Coroutine_clear(CoroutineObject *co);
@@ -220,6 +235,11 @@ size_t coroutine_describe(void *owner, char *buf, size_t size);
 
 /* ---- sharestack.c */
 ShareStackObject *sharestack_create(PyTypeObject *type, size_t usable, int guard);
+/* co (of thread t) starts to use its stack: -1 with CoroutineError if another thread's
+ * coroutines use it. */
+int sharestack_use(ShareStackObject *s, CoroutineObject *co, ThreadObject *t);
+/* co is dead or freed: it does not use its stack any more (idempotent). */
+void sharestack_unuse(CoroutineObject *co);
 
 /* ---- functions.c */
 extern PyMethodDef stackful_module_methods[];

@@ -39,8 +39,9 @@ void
 coroutine_mark_dead_unstarted(CoroutineObject *co)
 {
     ctx_set_state(&co->ctx, STATE_DEAD);
+    sharestack_unuse(co);
     Py_CLEAR(co->args);
-    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->kwnames);
     Py_CLEAR(co->context);
 }
 
@@ -229,31 +230,33 @@ coroutine_describe(void *owner, char *buf, size_t size)
 /* ------------------------------------------------------------------------------ */
 /* Construction                                                                   */
 
-PyObject *
-coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwargs,
+/* Takes ownership of values (a tuple: the positional values, then the keyword ones),
+ * kwnames (a tuple of the keywords' names, or NULL), stack and context (NULL or None:
+ * the defaults). */
+static PyObject *
+coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *values, PyObject *kwnames,
                  PyObject *stack, PyObject *context)
 {
+    const char *type_name = type == &StackfulGeneratorType ? "Generator" : "Coroutine";
     if (!PyCallable_Check(fn)) {
-        PyErr_Format(PyExc_TypeError, "Coroutine() argument 'fn' must be callable, not %.200s",
-                     Py_TYPE(fn)->tp_name);
+        PyErr_Format(PyExc_TypeError, "%s() argument 'fn' must be callable, not %.200s",
+                     type_name, Py_TYPE(fn)->tp_name);
         goto error;
     }
-    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) == 0)
-        Py_CLEAR(kwargs);
     if (stack == Py_None)
         Py_CLEAR(stack);
     if (context == Py_None)
         Py_CLEAR(context);
     if (stack != NULL && !PyObject_TypeCheck(stack, &StackfulShareStackType)) {
         PyErr_Format(PyExc_TypeError,
-                     "Coroutine() argument 'stack' must be a ShareStack or None, not %.200s",
-                     Py_TYPE(stack)->tp_name);
+                     "%s() argument 'stack' must be a ShareStack or None, not %.200s",
+                     type_name, Py_TYPE(stack)->tp_name);
         goto error;
     }
     if (context != NULL && !PyContext_CheckExact(context)) {
         PyErr_Format(PyExc_TypeError,
-                     "Coroutine() argument 'context' must be a contextvars.Context or None, "
-                     "not %.200s", Py_TYPE(context)->tp_name);
+                     "%s() argument 'context' must be a contextvars.Context or None, "
+                     "not %.200s", type_name, Py_TYPE(context)->tp_name);
         goto error;
     }
     ThreadObject *t = thread_get();
@@ -274,10 +277,12 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwa
     if (co == NULL)
         goto error;
     co->ctx.co = co;
+    co->ctx.canary = ((ShareStackObject *)stack)->mem->canary;
     ctx_set_state(&co->ctx, STATE_SUSPENDED);
+    co->is_generator = PyObject_TypeCheck(co, &StackfulGeneratorType);
     co->fn = Py_NewRef(fn);
-    co->args = args;
-    co->kwargs = kwargs;
+    co->args = values;
+    co->kwnames = kwnames;
     co->context = context;
     co->stack = (ShareStackObject *)stack;
     co->thread = (ThreadObject *)Py_NewRef(t);
@@ -289,108 +294,120 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *args, PyObject *kwa
     size_t offset = steps ? (t->top_counter++ * TOP_OFFSET_STRIDE) % steps * TOP_OFFSET_STEP
                           : 0;
     co->stack_top = mem->hi - offset;
+    if (sharestack_use(co->stack, co, t) < 0) {
+        Py_DECREF(co);
+        return NULL;
+    }
     return (PyObject *)co;
 
 error:
-    Py_XDECREF(args);
-    Py_XDECREF(kwargs);
+    Py_XDECREF(values);
+    Py_XDECREF(kwnames);
     Py_XDECREF(stack);
     Py_XDECREF(context);
     return NULL;
 }
 
-int
-coroutine_missing_fn(void)
+static int
+missing_fn(PyTypeObject *type)
 {
-    PyErr_SetString(PyExc_TypeError, "Coroutine() missing required argument 'fn' (pos 1)");
+    PyErr_Format(PyExc_TypeError, "%s() missing required argument 'fn' (pos 1)",
+                 type == &StackfulGeneratorType ? "Generator" : "Coroutine");
     return -1;
 }
 
-/* For subclasses (and **kwargs callers): the tuple-and-dict protocol. */
-static PyObject *
-Coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+/* Which keyword is the constructor's own: 1 stack, 2 context, 0 fn's. */
+static int
+own_keyword(PyObject *name)
 {
-    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-    if (nargs < 1) {
-        coroutine_missing_fn();
-        return NULL;
-    }
-    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
-    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
-        kwargs = PyDict_Copy(kwds);
-        if (kwargs == NULL)
-            return NULL;
-        stack = Py_XNewRef(PyDict_GetItemString(kwargs, "stack"));
-        context = Py_XNewRef(PyDict_GetItemString(kwargs, "context"));
-        if ((stack && PyDict_DelItemString(kwargs, "stack") < 0) ||
-            (context && PyDict_DelItemString(kwargs, "context") < 0)) {
-            Py_DECREF(kwargs);
-            Py_XDECREF(stack);
-            Py_XDECREF(context);
-            return NULL;
-        }
-    }
-    PyObject *fn_args = PyTuple_GetSlice(args, 1, nargs);
-    if (fn_args == NULL) {
-        Py_XDECREF(kwargs);
-        Py_XDECREF(stack);
-        Py_XDECREF(context);
-        return NULL;
-    }
-    return coroutine_create(type, PyTuple_GET_ITEM(args, 0), fn_args, kwargs, stack, context);
+    if (PyUnicode_CompareWithASCIIString(name, "stack") == 0)
+        return 1;
+    if (PyUnicode_CompareWithASCIIString(name, "context") == 0)
+        return 2;
+    return 0;
 }
 
-/* Coroutine(fn, ...) and Generator(fn, ...) without building an argument tuple and a
- * dict first: creating a coroutine is on the lifecycle's critical path. A Coroutine
- * takes stack= and context= for itself; a Generator passes every keyword to fn. */
+/* Coroutine(fn, ...) without building an argument dict: creating a coroutine is on the
+ * lifecycle's critical path, and the call's keyword names are reused as they are. */
 PyObject *
-coroutine_construct(PyObject *type, PyObject *const *args, size_t nargsf,
-                    PyObject *kwnames, int is_generator)
+coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                     PyObject *kwnames)
 {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (nargs < 1) {
-        coroutine_missing_fn();
+        missing_fn((PyTypeObject *)type);
         return NULL;
     }
-    PyObject *stack = NULL, *context = NULL, *kwargs = NULL;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    PyObject *stack = NULL, *context = NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0, own = 0;
     for (Py_ssize_t i = 0; i < nkw; i++) {
-        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
-        PyObject *value = args[nargs + i];
-        if (!is_generator && PyUnicode_CompareWithASCIIString(name, "stack") == 0) {
-            stack = value;
-        }
-        else if (!is_generator && PyUnicode_CompareWithASCIIString(name, "context") == 0) {
-            context = value;
-        }
-        else {
-            if (kwargs == NULL && (kwargs = PyDict_New()) == NULL)
-                return NULL;
-            if (PyDict_SetItem(kwargs, name, value) < 0) {
-                Py_DECREF(kwargs);
-                return NULL;
-            }
-        }
+        int which = own_keyword(PyTuple_GET_ITEM(kwnames, i));
+        if (which == 1)
+            stack = args[nargs + i];
+        else if (which == 2)
+            context = args[nargs + i];
+        own += which != 0;
     }
-    PyObject *fn_args = PyTuple_New(nargs - 1);
-    for (Py_ssize_t i = 1; fn_args != NULL && i < nargs; i++)
-        PyTuple_SET_ITEM(fn_args, i - 1, Py_NewRef(args[i]));
-    if (fn_args == NULL) {
-        Py_XDECREF(kwargs);
+    PyObject *values = PyTuple_New(nargs - 1 + nkw - own);
+    PyObject *fn_kwnames = NULL;
+    if (values == NULL)
         return NULL;
+    for (Py_ssize_t i = 1; i < nargs; i++)
+        PyTuple_SET_ITEM(values, i - 1, Py_NewRef(args[i]));
+    if (nkw - own > 0) {
+        if (own == 0) {
+            fn_kwnames = Py_NewRef(kwnames);
+        }
+        else if ((fn_kwnames = PyTuple_New(nkw - own)) == NULL) {
+            Py_DECREF(values);
+            return NULL;
+        }
+        for (Py_ssize_t i = 0, k = 0; i < nkw; i++) {
+            PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+            if (own != 0 && own_keyword(name))
+                continue;
+            PyTuple_SET_ITEM(values, nargs - 1 + k, Py_NewRef(args[nargs + i]));
+            if (own != 0)
+                PyTuple_SET_ITEM(fn_kwnames, k, Py_NewRef(name));
+            k++;
+        }
     }
-    PyObject *co = coroutine_create((PyTypeObject *)type, args[0], fn_args, kwargs,
-                                    Py_XNewRef(stack), Py_XNewRef(context));
-    if (co != NULL)
-        ((CoroutineObject *)co)->is_generator = is_generator;
-    return co;
+    return coroutine_create((PyTypeObject *)type, args[0], values, fn_kwnames,
+                            Py_XNewRef(stack), Py_XNewRef(context));
 }
 
-static PyObject *
-Coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
-                     PyObject *kwnames)
+/* For subclasses and calls through the tuple-and-dict protocol (Coroutine(*a, **kw)
+ * reaches vectorcall too; this is what type.__call__ of a subclass uses). */
+PyObject *
+coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    return coroutine_construct(type, args, nargsf, kwnames, 0);
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    Py_ssize_t nkw = kwds ? PyDict_GET_SIZE(kwds) : 0;
+    PyObject *argv_buf[8] = {NULL}, **argv = argv_buf;
+    if (nargs + nkw > (Py_ssize_t)(sizeof argv_buf / sizeof argv_buf[0])) {
+        argv = PyMem_Malloc((size_t)(nargs + nkw) * sizeof(PyObject *));
+        if (argv == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        argv[i] = PyTuple_GET_ITEM(args, i);
+    PyObject *kwnames = nkw ? PyTuple_New(nkw) : NULL;
+    PyObject *result = NULL;
+    if (nkw == 0 || kwnames != NULL) {
+        Py_ssize_t pos = 0, i = 0;
+        PyObject *key, *value;
+        while (nkw && PyDict_Next(kwds, &pos, &key, &value)) {
+            PyTuple_SET_ITEM(kwnames, i, Py_NewRef(key));
+            argv[nargs + i++] = value;
+        }
+        result = coroutine_vectorcall((PyObject *)type, argv, (size_t)nargs, kwnames);
+    }
+    Py_XDECREF(kwnames);
+    if (argv != argv_buf)
+        PyMem_Free(argv);
+    return result;
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -401,7 +418,7 @@ Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg)
 {
     Py_VISIT(co->fn);
     Py_VISIT(co->args);
-    Py_VISIT(co->kwargs);
+    Py_VISIT(co->kwnames);
     Py_VISIT(co->context);
     /* Only a suspended coroutine's frames are frozen; a running or normal one is on
      * its thread's chain, which holds it. */
@@ -413,12 +430,15 @@ Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg)
 int
 Coroutine_clear(CoroutineObject *co)
 {
-    /* A started, suspended coroutine's references are in its frames and C stack:
-     * only closing it (the finalizer) can release them. */
-    if (co->ctx.state == STATE_SUSPENDED && co->started)
+    /* A started coroutine that is not dead is running fn, which borrows its arguments,
+     * and its other references are in its frames and C stack: only closing it (the
+     * finalizer) can release them. An unstarted one is dead once its call is gone. */
+    if (co->started && co->ctx.state != STATE_DEAD)
         return 0;
+    if (!co->started && co->ctx.state == STATE_SUSPENDED)
+        coroutine_mark_dead_unstarted(co);
     Py_CLEAR(co->args);
-    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->kwnames);
     Py_CLEAR(co->context);
     return 0;
 }
@@ -480,9 +500,10 @@ Coroutine_dealloc(CoroutineObject *co)
     else {
         ctx_release_stack(co);
     }
+    sharestack_unuse(co);
     Py_CLEAR(co->fn);
     Py_CLEAR(co->args);
-    Py_CLEAR(co->kwargs);
+    Py_CLEAR(co->kwnames);
     Py_CLEAR(co->context);
     Py_CLEAR(co->stack);
     Py_CLEAR(co->thread);
@@ -549,9 +570,9 @@ PyTypeObject StackfulCoroutineType = {
     .tp_methods = Coroutine_methods,
     .tp_members = Coroutine_members,
     .tp_getset = Coroutine_getset,
-    .tp_new = Coroutine_new,
+    .tp_new = coroutine_new,
     .tp_finalize = (destructor)Coroutine_finalize,
-    .tp_vectorcall = Coroutine_vectorcall,
+    .tp_vectorcall = coroutine_vectorcall,
 };
 
 static PyStructSequence_Field CoroutineStats_fields[] = {

@@ -14,36 +14,6 @@
  * generator protocols: next/send/throw/close, StopIteration(value) on return, PEP 479.
  * One object, so that its finalizer closes it with GeneratorExit. */
 
-static PyObject *
-Generator_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
-                     PyObject *kwnames)
-{
-    return coroutine_construct(type, args, nargsf, kwnames, 1);
-}
-
-static PyObject *
-Generator_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
-    if (nargs < 1) {
-        coroutine_missing_fn();
-        return NULL;
-    }
-    PyObject *kwargs = kwds ? PyDict_Copy(kwds) : NULL;
-    if (kwds && kwargs == NULL)
-        return NULL;
-    PyObject *fn_args = PyTuple_GetSlice(args, 1, nargs);
-    if (fn_args == NULL) {
-        Py_XDECREF(kwargs);
-        return NULL;
-    }
-    PyObject *co = coroutine_create(type, PyTuple_GET_ITEM(args, 0), fn_args, kwargs, NULL,
-                                    NULL);
-    if (co != NULL)
-        ((CoroutineObject *)co)->is_generator = 1;
-    return co;
-}
-
 /* The generator protocol's answer when a resume did not return an item: `result` is
  * the function's return value (dead), or NULL with an exception. */
 COLD PyObject *
@@ -230,16 +200,17 @@ PyTypeObject StackfulGeneratorType = {
     .tp_name = "stackful.Generator",
     .tp_basicsize = sizeof(CoroutineObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "Generator(fn, /, *args, **kwargs)\n--\n\n"
+    .tp_doc = "Generator(fn, /, *args, stack=None, context=None, **kwargs)\n--\n\n"
               "A stackful generator: an iterator over the values that fn(*args, **kwargs)\n"
-              "passes to stackful.emit(), from any call depth. Made by @stackful.generator.",
+              "passes to stackful.emit(), from any call depth. Made by @stackful.generator.\n"
+              "stack and context: as for Coroutine.",
     .tp_traverse = (traverseproc)Coroutine_traverse,
     .tp_clear = (inquiry)Coroutine_clear,
     .tp_iter = PyObject_SelfIter,
     .tp_iternext = (iternextfunc)Generator_iternext,
     .tp_methods = Generator_methods,
     .tp_getset = Generator_getset,
-    .tp_new = Generator_new,
-    .tp_vectorcall = Generator_vectorcall,
+    .tp_new = coroutine_new,
+    .tp_vectorcall = coroutine_vectorcall,
 };
 

@@ -68,7 +68,9 @@ PyInit__core(void)
         PyModule_AddObjectRef(m, "ShareStack", (PyObject *)&StackfulShareStackType) < 0 ||
         PyModule_AddObjectRef(m, "CoroutineStats",
                               (PyObject *)&StackfulCoroutineStatsType) < 0 ||
-        PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE", STACKFUL_DEFAULT_STACK_SIZE) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE",
+                                (long)stackful_default_stack_size()) < 0 ||
+        PyModule_AddIntConstant(m, "MIN_STACK_SIZE", (long)STACKFUL_MIN_STACK_SIZE) < 0 ||
         PyModule_AddIntConstant(m, "DEFAULT_STACKS", DEFAULT_STACKS) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #define ALTSTACK_SIZE ((size_t)64 << 10)
-/* A frame larger than the guard page can jump over it: faults this far below a stack
- * are still reported as its overflow. */
-#define GUARD_REACH ((size_t)64 << 10)
+/* A fault this far below a stack without a guard gap is reported as its overflow: the
+ * frames that reach there (unmapped memory below the stack) are no larger. */
+#define UNGUARDED_REACH ((uintptr_t)64 << 10)
 
 static struct sigaction previous_action;
 static stackful_describe_fn describe_owner;
@@ -40,32 +40,62 @@ append_size(char *buf, size_t len, size_t cap, size_t value)
     return len;
 }
 
+/* The stack whose overflow a fault at addr is, or NULL. */
+static StackMem *
+overflowed_stack(uintptr_t addr)
+{
+    for (StackMem *s = stackful_stack_registry(); s != NULL; s = s->next) {
+        uintptr_t lo = (uintptr_t)s->lo;
+        uintptr_t below = s->guard ? (uintptr_t)s->map : (lo > UNGUARDED_REACH
+                                                          ? lo - UNGUARDED_REACH : 0);
+        if (addr >= below && addr < lo)
+            return s;
+    }
+    return NULL;
+}
+
+static void
+report(StackMem *s)
+{
+    char msg[512];
+    size_t cap = sizeof msg - 1, len = 0;
+    len = append(msg, len, cap, "stackful: stack overflow in coroutine ");
+    if (s->owner != NULL && describe_owner != NULL)
+        len += describe_owner(s->owner, msg + len, cap - len);
+    else
+        len = append(msg, len, cap, "<unknown>");
+    len = append(msg, len, cap, " (its ShareStack has ");
+    len = append_size(msg, len, cap, (size_t)(s->hi - s->lo));
+    len = append(msg, len, cap, s->guard ? " bytes); use a larger ShareStack\n"
+                                         : " bytes and no guard page); use a larger "
+                                           "ShareStack\n");
+    ssize_t unused = write(2, msg, len);
+    (void)unused;
+}
+
 static void
 on_fault(int sig, siginfo_t *info, void *context)
 {
-    (void)sig;
-    (void)context;
-    char *addr = info->si_addr;
-    for (StackMem *s = stackful_stack_registry(); s != NULL; s = s->next) {
-        if (!s->guard || addr >= s->lo || addr + GUARD_REACH < s->map)
-            continue;
-        char msg[512];
-        size_t cap = sizeof msg - 1, len = 0;
-        len = append(msg, len, cap, "stackful: stack overflow in coroutine ");
-        if (s->owner != NULL && describe_owner != NULL)
-            len += describe_owner(s->owner, msg + len, cap - len);
-        else
-            len = append(msg, len, cap, "<unknown>");
-        len = append(msg, len, cap, " (its ShareStack has ");
-        len = append_size(msg, len, cap, (size_t)(s->hi - s->lo));
-        len = append(msg, len, cap, " bytes); use a larger ShareStack\n");
-        ssize_t unused = write(2, msg, len);
-        (void)unused;
-        break;
+    /* Only a fault the kernel raised has a meaningful address (si_code > 0); raise()
+     * and kill() (faulthandler re-raising, say) are passed on. */
+    StackMem *s = info->si_code > 0 ? overflowed_stack((uintptr_t)info->si_addr) : NULL;
+    if (s != NULL) {
+        report(s);
+        /* The process is going: hand the fault to the previous handler by returning,
+         * which re-executes the faulting instruction with that handler in place. */
+        sigaction(SIGSEGV, &previous_action, NULL);
+        return;
     }
-    /* Hand the fault to the previous handler: returning re-executes the faulting
-     * instruction, which faults again with that handler in place. */
-    sigaction(SIGSEGV, &previous_action, NULL);
+    if (previous_action.sa_flags & SA_SIGINFO) {
+        previous_action.sa_sigaction(sig, info, context);
+    }
+    else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN) {
+        previous_action.sa_handler(sig);
+    }
+    else {
+        /* The default action (death) on the re-executed instruction. */
+        sigaction(SIGSEGV, &previous_action, NULL);
+    }
 }
 
 int

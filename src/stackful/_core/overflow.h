@@ -1,13 +1,16 @@
 /* overflow.h -- reporting a coroutine that overflows its stack.
  *
  * Principles:
- *  - An overflow must never corrupt memory silently: it hits the PROT_NONE guard page
+ *  - An overflow must never corrupt memory silently: it hits the PROT_NONE guard gap
  *    below the stack, and the fault is reported with a message that says what to do,
  *    then handed to whoever handled SIGSEGV before (faulthandler, or the default
- *    action: the process dies).
+ *    action: the process dies). A fault just below a stack without a guard (unmapped
+ *    memory there) is reported the same way.
  *  - The handler runs on an alternate signal stack (the faulting stack has no room) and
- *    only reads memory and calls write(2): it is async-signal-safe.
- *  - Faults that are not in a guard page are passed on untouched. */
+ *    only reads memory and calls write(2): it is async-signal-safe. Fault addresses are
+ *    compared as integers, never used as pointers.
+ *  - Faults that are not ours are passed on untouched, and the handler stays installed
+ *    for the next one: the previous handler is called as it would have been. */
 #ifndef STACKFUL_OVERFLOW_H
 #define STACKFUL_OVERFLOW_H
 

@@ -3,6 +3,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -42,6 +43,8 @@ stackful_stack_readable(void *addr, size_t len)
 
 
 static size_t page_size;
+static size_t default_size;
+const uint64_t stackful_constant_canary = STACKFUL_CANARY;
 static StackMem *registry;            /* live mappings, in use or pooled */
 static StackMem *pool[STACKFUL_STACK_POOL_MAX];
 static size_t pool_count;
@@ -57,16 +60,54 @@ stackful_page_size(void)
 }
 
 size_t
+stackful_default_stack_size(void)
+{
+    if (default_size != 0)
+        return default_size;
+    size_t size = 0;
+    pthread_attr_t attr;
+    if (pthread_getattr_default_np(&attr) == 0) {
+        if (pthread_attr_getstacksize(&attr, &size) != 0)
+            size = 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (size < STACKFUL_THREAD_LIKE_STACK_SIZE)
+        size = STACKFUL_THREAD_LIKE_STACK_SIZE;
+    if (size > STACKFUL_MAX_DEFAULT_STACK_SIZE)
+        size = STACKFUL_MAX_DEFAULT_STACK_SIZE;
+    size_t page = stackful_page_size();
+    default_size = (size + page - 1) / page * page;
+    return default_size;
+}
+
+size_t
 stackful_stack_usable_size(size_t size)
 {
     size_t page = stackful_page_size();
     if (size == 0)
-        return STACKFUL_DEFAULT_STACK_SIZE;
-    if (size < 4096)
-        size = 4096;
+        return stackful_default_stack_size();
+    if (size < STACKFUL_MIN_STACK_SIZE)
+        size = STACKFUL_MIN_STACK_SIZE;
     if (size > SIZE_MAX / 4)
         return 0;
     return (size + page - 1) / page * page;
+}
+
+/* Arm the canary of a stack that is handed out (again: a pooled stack's far end may
+ * have been given back with madvise, which zeroes it). */
+static StackMem *
+stack_arm(StackMem *s)
+{
+    s->owner = NULL;
+    if (s->guard) {
+        s->canary = &stackful_constant_canary;
+    }
+    else {
+        uint64_t *word = (uint64_t *)(void *)s->lo;
+        *word = STACKFUL_CANARY;
+        s->canary = word;
+    }
+    return s;
 }
 
 static void
@@ -109,12 +150,11 @@ stackful_stack_new(size_t usable, int guard)
         StackMem *s = pool[i];
         if ((size_t)(s->hi - s->lo) == usable && s->guard == guard) {
             pool[i] = pool[--pool_count];
-            s->owner = NULL;
-            return s;
+            return stack_arm(s);
         }
     }
-    size_t page = stackful_page_size();
-    size_t map_size = usable + (guard ? page : 0);
+    size_t gap = guard ? STACKFUL_GUARD_GAP : 0;
+    size_t map_size = usable + gap;
     StackMem *s = malloc(sizeof *s);
     if (s == NULL) {
         errno = ENOMEM;
@@ -129,7 +169,7 @@ stackful_stack_new(size_t usable, int guard)
         errno = saved;
         return NULL;
     }
-    if (guard && mprotect(map, page, PROT_NONE) != 0) {
+    if (guard && mprotect(map, gap, PROT_NONE) != 0) {
         int saved = errno;
         munmap(map, map_size);
         free(s);
@@ -138,12 +178,11 @@ stackful_stack_new(size_t usable, int guard)
     }
     s->map = map;
     s->map_size = map_size;
-    s->lo = map + (guard ? page : 0);
+    s->lo = map + gap;
     s->hi = map + map_size;
     s->guard = guard;
-    s->owner = NULL;
     registry_link(s);
-    return s;
+    return stack_arm(s);
 }
 
 void

@@ -81,6 +81,7 @@ thread_create(void)
         return NULL;
     memset((char *)t + sizeof(PyObject), 0, sizeof(ThreadObject) - sizeof(PyObject));
     ctx_set_state(&t->main, STATE_RUNNING);
+    t->main.canary = &stackful_constant_canary;
     t->current = &t->main;
     t->tstate = PyThreadState_Get();
     t->alive = 1;
@@ -101,8 +102,11 @@ thread_create(void)
      * hand its share stack back. */
     t->helper = stackful_stack_new(HELPER_STACK_SIZE, 1);
     if (t->helper == NULL) {
-        PyDict_DelItemString(dict, THREAD_DICT_KEY);
-        PyErr_NoMemory();
+        /* The sentinel goes (and its reference), then ours. */
+        if (PyDict_DelItemString(dict, THREAD_DICT_KEY) < 0)
+            PyErr_Clear();
+        Py_DECREF(t);
+        PyErr_SetString(PyExc_MemoryError, "stackful: cannot map this thread's helper stack");
         return NULL;
     }
     t->altstack = stackful_overflow_thread_init();
@@ -125,6 +129,6 @@ thread_default_stack(ThreadObject *t)
     unsigned int i = t->next_default++ % DEFAULT_STACKS;
     if (t->default_stacks[i] == NULL)
         t->default_stacks[i] = sharestack_create(&StackfulShareStackType,
-                                                 STACKFUL_DEFAULT_STACK_SIZE, 1);
+                                                 stackful_default_stack_size(), 1);
     return t->default_stacks[i];
 }

@@ -1,0 +1,459 @@
+"""What hostile or unlucky code does to the core: it must never crash, corrupt memory,
+return a wrong result or leak without bound; what cannot work raises a typed error.
+
+Each test reproduces a failure the core once had (in a subprocess where it crashed).
+"""
+
+import os
+import signal
+import sys
+import textwrap
+
+import pytest
+
+import stackful
+from stackful import Coroutine, CoroutineError, ShareStack, lowlevel
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+NATIVE = ("import sys; sys.path.insert(0, %r); from nativelib import native\n"
+          "native = native()\n" % TESTS)
+
+
+def run(python_subprocess, code, **kwargs):
+    return python_subprocess(NATIVE + textwrap.dedent(code), **kwargs)
+
+
+def assert_ok(proc, *expected_lines):
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout.splitlines() == list(expected_lines), proc.stdout
+
+
+# ---------------------------------------------------------------------------------
+# Python code that runs between a check and the switch (exception constructors)
+
+def test_transfer_throw_whose_constructor_finishes_the_target(python_subprocess):
+    proc = run(python_subprocess, """
+        import stackful
+        from stackful import Coroutine, CoroutineError, lowlevel
+
+        target = Coroutine(stackful.suspend)
+        target.resume()
+
+        class Finisher(Exception):
+            def __init__(self):
+                super().__init__()
+                target.resume()          # runs the target to its end
+
+        def driver():
+            try:
+                lowlevel.transfer(target, throw=Finisher)
+            except CoroutineError as e:
+                return str(e)
+
+        print(Coroutine(driver).resume(), target.status)
+        """)
+    assert_ok(proc, "cannot transfer to dead coroutine dead")
+
+
+def test_transfer_throw_whose_constructor_suspends_and_the_target_resumes_it(
+        python_subprocess):
+    proc = run(python_subprocess, """
+        import stackful
+        from stackful import Coroutine, CoroutineError, lowlevel
+
+        box = {}
+
+        class Sneaky(Exception):
+            def __init__(self):
+                super().__init__()
+                stackful.suspend("driver paused in the constructor")
+
+        def driver():
+            try:
+                lowlevel.transfer(box["target"], throw=Sneaky)
+            except CoroutineError as e:
+                return str(e)
+
+        def target_body():
+            stackful.suspend()
+            return box["driver"].resume()    # the target resumes the paused driver
+
+        box["target"] = Coroutine(target_body)
+        box["target"].resume()
+        box["driver"] = Coroutine(driver)
+        print(box["driver"].resume())
+        print(box["target"].resume())
+        """)
+    assert_ok(proc, "driver paused in the constructor",
+              "cannot transfer to non-suspended coroutine")
+
+
+def test_throw_whose_constructor_finishes_the_target():
+    target = Coroutine(stackful.suspend)
+    target.resume()
+
+    class Finisher(Exception):
+        def __init__(self):
+            super().__init__()
+            target.resume()
+
+    with pytest.raises(CoroutineError, match="^cannot throw into dead coroutine$"):
+        target.throw(Finisher)
+
+
+def test_generator_throw_whose_constructor_finishes_the_generator():
+    @stackful.generator
+    def one():
+        stackful.emit(1)
+
+    gen = one()
+    next(gen)
+
+    class Finisher(Exception):
+        def __init__(self, *args):
+            super().__init__(*args)
+            list(gen)
+
+    with pytest.raises(Finisher):     # as a Python generator: raised at the caller
+        gen.throw(Finisher)
+
+
+# ---------------------------------------------------------------------------------
+# A share stack serves one thread
+
+def test_a_share_stack_used_by_another_threads_coroutines_is_refused(python_subprocess):
+    proc = run(python_subprocess, """
+        import sys, threading
+        import stackful
+        from stackful import Coroutine, CoroutineError, ShareStack
+
+        sys.setswitchinterval(1e-5)
+        shared = ShareStack()
+        mine = Coroutine(stackful.suspend, stack=shared)
+        mine.resume()                       # its live frames are on `shared`
+        errors = []
+
+        def other_thread():
+            try:
+                Coroutine(stackful.suspend, stack=shared)
+            except CoroutineError as e:
+                errors.append(str(e))
+
+        t = threading.Thread(target=other_thread)
+        t.start(); t.join()
+        print(errors[0].split(" (")[0])
+        mine.resume()                       # finished: the stack is free again
+        del mine
+
+        def reuse():
+            co = Coroutine(lambda: sum(range(10)), stack=shared)
+            errors.append(co.resume())
+
+        t = threading.Thread(target=reuse)
+        t.start(); t.join()
+        print(errors[1])
+        """)
+    assert_ok(proc,
+              "cannot create a coroutine on a ShareStack that coroutines of another thread use",
+              "45")
+
+
+def test_threads_hammering_their_own_stacks_while_switching_often(python_subprocess):
+    proc = run(python_subprocess, """
+        import sys, threading
+        import stackful
+        from stackful import Coroutine, ShareStack
+
+        sys.setswitchinterval(1e-5)
+        def worker(results):
+            stack = ShareStack()
+            def body(i):
+                total = 0
+                for k in range(200):
+                    total += stackful.suspend(k) or 0
+                return total + i
+            cos = [Coroutine(body, i, stack=stack) for i in range(8)]
+            for co in cos:
+                co.resume()
+            for _ in range(200):
+                for co in cos:
+                    co.resume(1)
+            results.append(sum(co.status == "dead" for co in cos))
+        results = []
+        threads = [threading.Thread(target=worker, args=(results,)) for _ in range(4)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(results)
+        """)
+    assert_ok(proc, "[8, 8, 8, 8]")
+
+
+# ---------------------------------------------------------------------------------
+# Stack sizes: recursion, large frames, no guard, the minimum
+
+RECURSION = """
+    import sys
+    import stackful
+    kind, n, limit = "{kind}", {n}, {limit}
+    if limit:
+        sys.setrecursionlimit(limit)
+    if kind == "sorted":
+        def f(n): return sorted([n - 1], key=f)[0] if n else 0
+    elif kind == "map":
+        def f(n): return sum(map(f, [n - 1])) if n else 0
+    else:
+        class A:
+            def __getattr__(self, name):
+                k = int(name[1:])
+                return getattr(self, "a%d" % (k - 1)) if k else 0
+        def f(n): return getattr(A(), "a%d" % n)
+    try:
+        print(stackful.Coroutine(f, n).resume())
+    except RecursionError:
+        print("RecursionError")
+"""
+
+
+@pytest.mark.parametrize("kind, n, limit, expected", [
+    ("sorted", 450, 0, "449"),               # fits: as on the main thread
+    ("sorted", 5000, 0, "RecursionError"),   # the default limit stops it, as in a thread
+    ("map", 4900, 5000, "0"),
+    ("map", 6000, 5000, "RecursionError"),
+    ("getattr", 6000, 5000, "RecursionError"),
+])
+def test_recursion_in_a_coroutine_on_the_default_stack_behaves_as_in_a_thread(
+        python_subprocess, kind, n, limit, expected):
+    proc = run(python_subprocess, RECURSION.format(kind=kind, n=n, limit=limit))
+    assert_ok(proc, expected)
+
+
+def test_a_large_frame_near_the_bottom_of_a_stack_hits_the_guard(python_subprocess):
+    # The frame lands 64-128 KiB below the stack: past a one-page guard (into whatever
+    # is mapped below, another stack here), inside the guard gap.
+    proc = run(python_subprocess, """
+        import stackful
+        from stackful import Coroutine, ShareStack
+        victim_first = ShareStack(1 << 20)      # mapped first: usually just below
+        stack = ShareStack(1 << 20)
+        def jump_the_guard():
+            return native.large_frame(stack.size + (128 << 10))
+        Coroutine(jump_the_guard, stack=stack).resume()
+        print("not reached")
+        """)
+    assert proc.returncode == -signal.SIGSEGV, proc
+    assert "not reached" not in proc.stdout
+    assert ("stackful: stack overflow in coroutine jump_the_guard (its ShareStack has "
+            "1048576 bytes); use a larger ShareStack") in proc.stderr
+
+
+def test_an_overflow_of_a_stack_without_guard_is_stopped_with_its_name(python_subprocess):
+    proc = run(python_subprocess, """
+        import stackful
+        from stackful import Coroutine, ShareStack
+        unguarded = ShareStack(1 << 20, guard_page=False)
+        below = ShareStack(1 << 20)             # mapped next: usually just below
+        def runaway():
+            native.filled_frame(unguarded.size + 4096)   # through the far end
+            stackful.suspend()
+            print("not reached: suspended after the overflow")
+        Coroutine(runaway, stack=unguarded).resume()
+        print("not reached")
+        """)
+    assert "not reached" not in proc.stdout, proc
+    assert proc.returncode in (-signal.SIGABRT, -signal.SIGSEGV), proc
+    # Caught at the next switch (canary) when the memory below is mapped, or by the
+    # fault handler when it is not: either way named, never silent.
+    assert ("stackful: fatal: coroutine runaway overflowed its ShareStack, which has no "
+            "guard page" in proc.stderr
+            or "stackful: stack overflow in coroutine runaway (its ShareStack has 1048576 "
+               "bytes and no guard page)" in proc.stderr), proc.stderr
+
+
+def test_the_smallest_stack_runs_ordinary_python_code(python_subprocess):
+    proc = run(python_subprocess, """
+        import stackful
+        from stackful import Coroutine, ShareStack
+        def ordinary():
+            import json, re, decimal, fractions     # first imports run here
+            print("printing works")
+            data = json.loads(json.dumps({"a": [1, 2, {"b": None}]}))
+            word = re.sub(r"(\\w+)", lambda m: m.group(1).upper(), "hi there")
+            return data["a"][2], word, str(decimal.Decimal(1) / 7)[:5]
+        print(Coroutine(ordinary, stack=ShareStack(4096)).resume())
+        """)
+    assert_ok(proc, "printing works", "({'b': None}, 'HI THERE', '0.142')")
+
+
+# ---------------------------------------------------------------------------------
+# Finishing cannot fail
+
+OOM_AT_FINISH = """
+    import resource, stackful
+    from stackful import Coroutine, ShareStack
+
+    def vm_size():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    shared = ShareStack()
+    LIMIT_BEFORE_SUSPEND = {before}
+
+    def deep_then_suspend():
+        # ~2 MiB of C stack (C recursion through sorted's key), then suspend there.
+        def f(n):
+            if n:
+                return sorted([n - 1], key=f)[0]
+            if LIMIT_BEFORE_SUSPEND:
+                resource.setrlimit(resource.RLIMIT_AS, (vm_size() + (1 << 20), hard))
+            try:
+                stackful.suspend()
+            except MemoryError:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+                print("suspend raised MemoryError")
+                raise
+            return 0
+        f(450)
+
+    deep = Coroutine(deep_then_suspend, stack=shared)
+
+    def finisher():
+        try:
+            deep.resume()        # takes the stack from its resumer (displaced)
+        except MemoryError:
+            return "finisher saw it"
+        # Memory runs out now: finishing must still get back to the resumer, whose
+        # stack the suspended coroutine holds.
+        resource.setrlimit(resource.RLIMIT_AS, (vm_size() + (1 << 20), hard))
+        return "finished"
+
+    def resumer():
+        return Coroutine(finisher).resume()
+
+    result = Coroutine(resumer, stack=shared).resume()
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    print(result, deep.status)
+"""
+
+
+def test_out_of_memory_when_a_coroutine_finishes_is_not_fatal(python_subprocess):
+    proc = run(python_subprocess, OOM_AT_FINISH.format(before=False))
+    assert_ok(proc, "finished suspended")
+
+
+def test_out_of_memory_is_a_memory_error_at_the_suspend_that_reserves(python_subprocess):
+    proc = run(python_subprocess, OOM_AT_FINISH.format(before=True))
+    assert_ok(proc, "suspend raised MemoryError", "finisher saw it dead")
+
+
+# ---------------------------------------------------------------------------------
+# The collector sees everything a coroutine holds
+
+class Node:
+    pass
+
+
+@pytest.mark.parametrize("by_keyword", [False, True])
+def test_cycle_through_a_coroutines_arguments_is_collected(by_keyword):
+    import gc
+    import weakref
+
+    log = []
+
+    def body(node):
+        try:
+            stackful.suspend()
+        finally:
+            log.append("finally")
+
+    node = Node()
+    co = Coroutine(body, node=node) if by_keyword else Coroutine(body, node)
+    node.co = co
+    co.resume()
+    alive = weakref.ref(node)
+    del node, co
+    gc.collect()
+    assert log == ["finally"] and alive() is None
+
+
+def test_cycles_through_arguments_do_not_accumulate():
+    import gc
+
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(2000):
+        node = Node()
+        node.co = Coroutine(lambda n, *, k: stackful.suspend(), node, k=node)
+        node.co.resume()
+    del node
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+
+
+def test_an_unstarted_coroutine_cleared_by_the_collector_is_dead():
+    # What the collector does to a cycle: tp_clear, called here directly.
+    import ctypes
+
+    co = Coroutine(print, "x")
+    tp_clear_offset = 24 * ctypes.sizeof(ctypes.c_void_p)   # PyTypeObject.tp_clear
+    tp_clear = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object)(   # holds the GIL
+        ctypes.c_void_p.from_address(id(Coroutine) + tp_clear_offset).value)
+    assert tp_clear(co) == 0
+    assert co.status == "dead"
+    with pytest.raises(CoroutineError, match="^cannot resume dead coroutine$"):
+        co.resume()
+
+
+# ---------------------------------------------------------------------------------
+# The thread's state and the fault handler
+
+def test_failing_to_set_up_a_thread_leaks_nothing(python_subprocess):
+    proc = run(python_subprocess, """
+        import resource, tracemalloc
+        import stackful
+
+        def vm_size():
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmSize:"):
+                        return int(line.split()[1]) * 1024
+
+        tracemalloc.start()
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        failures = 0
+        for i in range(300):
+            if i == 10:
+                before = tracemalloc.get_traced_memory()[0]
+            # Room for small allocations, not for the thread's helper stack.
+            resource.setrlimit(resource.RLIMIT_AS, (vm_size() + (32 << 10), hard))
+            try:
+                stackful.Coroutine(print)     # the thread's first: its setup fails
+            except MemoryError:
+                failures += 1
+            finally:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        grown = tracemalloc.get_traced_memory()[0] - before
+        print(failures, grown < 20_000)
+        print(stackful.Coroutine(sum, [1, 2]).resume())
+        """)
+    assert_ok(proc, "300 True", "3")
+
+
+def test_the_fault_handler_passes_other_faults_on_and_stays_installed(python_subprocess):
+    proc = run(python_subprocess, """
+        page = native.install_repairing_handler()   # someone else's, installed first
+        import stackful
+        from stackful import Coroutine, ShareStack
+        for _ in range(3):                          # faults that are not ours
+            native.write_byte(page)
+            native.protect_again(page)
+        print("repaired three faults")
+        def runaway():
+            return native.native_recursion(10**9)
+        Coroutine(runaway, stack=ShareStack(1 << 20)).resume()
+        """)
+    assert proc.stdout == "repaired three faults\n", proc
+    assert proc.returncode == -signal.SIGSEGV, proc
+    assert "stackful: stack overflow in coroutine runaway" in proc.stderr, proc.stderr
