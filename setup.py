@@ -74,6 +74,7 @@ core = Extension(
         "src/stackful/_core/switch.c",
         "src/stackful/_core/overflow.c",
         "src/stackful/_core/chunks.c",
+        "src/stackful/_core/gcphase.c",
     ],
     depends=[
         "src/stackful/_core/core.h",

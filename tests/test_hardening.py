@@ -192,7 +192,7 @@ def test_threads_hammering_their_own_stacks_while_switching_often(python_subproc
 # Stack sizes: recursion, large frames, no guard, the minimum
 
 RECURSION = """
-    import sys
+    import sys, threading
     import stackful
     kind, n, limit = "{kind}", {n}, {limit}
     if limit:
@@ -207,24 +207,34 @@ RECURSION = """
                 k = int(name[1:])
                 return getattr(self, "a%d" % (k - 1)) if k else 0
         def f(n): return getattr(A(), "a%d" % n)
-    try:
-        print(stackful.Coroutine(f, n).resume())
-    except RecursionError:
-        print("RecursionError")
+
+    def outcome(call):
+        try:
+            return str(call())
+        except RecursionError:
+            return "RecursionError"
+
+    in_thread = []
+    thread = threading.Thread(target=lambda: in_thread.append(outcome(lambda: f(n))))
+    thread.start(); thread.join()
+    print(in_thread[0])
+    print(outcome(lambda: stackful.Coroutine(f, n).resume()))
 """
 
 
-@pytest.mark.parametrize("kind, n, limit, expected", [
-    ("sorted", 450, 0, "449"),               # fits: as on the main thread
-    ("sorted", 5000, 0, "RecursionError"),   # the default limit stops it, as in a thread
-    ("map", 4900, 5000, "0"),
-    ("map", 6000, 5000, "RecursionError"),
-    ("getattr", 6000, 5000, "RecursionError"),
+@pytest.mark.parametrize("kind, n, limit", [
+    ("sorted", 450, 0),         # a result, where the old 2 MiB default overflowed
+    ("sorted", 5000, 0),        # the default recursion limit stops it
+    ("map", 4900, 5000),
+    ("map", 6000, 5000),
+    ("getattr", 6000, 5000),
 ])
 def test_recursion_in_a_coroutine_on_the_default_stack_behaves_as_in_a_thread(
-        python_subprocess, kind, n, limit, expected):
+        python_subprocess, kind, n, limit):
     proc = run(python_subprocess, RECURSION.format(kind=kind, n=n, limit=limit))
-    assert_ok(proc, expected)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    in_thread, in_coroutine = proc.stdout.splitlines()
+    assert in_coroutine == in_thread
 
 
 def test_a_large_frame_near_the_bottom_of_a_stack_hits_the_guard(python_subprocess):
@@ -457,3 +467,237 @@ def test_the_fault_handler_passes_other_faults_on_and_stays_installed(python_sub
     assert proc.stdout == "repaired three faults\n", proc
     assert proc.returncode == -signal.SIGSEGV, proc
     assert "stackful: stack overflow in coroutine runaway" in proc.stderr, proc.stderr
+
+
+# ---------------------------------------------------------------------------------
+# Per-thread interpreter state that code relies on while suspended
+
+def test_suspending_inside_a_collector_finalizer_is_refused_and_collection_goes_on():
+    import gc
+
+    refused = []
+
+    class SuspendsInDel:
+        def __del__(self):
+            try:
+                stackful.suspend("from __del__")
+            except CoroutineError as e:
+                refused.append(str(e))
+
+    def body():
+        obj = SuspendsInDel()
+        obj.cycle = obj
+        del obj
+        return gc.collect()
+
+    co = Coroutine(body)
+    assert co.resume() >= 1 and co.status == "dead"
+    assert refused == ["cannot suspend inside a garbage collection (in a __del__ or weakref "
+                       "callback that the collector called): the collector would stop "
+                       "until the coroutine is resumed; do the work outside the finalizer"]
+    cycle = []
+    cycle.append(cycle)
+    del cycle
+    assert gc.collect() >= 1          # the collector still runs
+
+
+def test_a_coroutine_resumed_by_a_collector_finalizer_may_suspend_back():
+    import gc
+
+    seen = []
+    inner = Coroutine(lambda: seen.append(stackful.suspend("inner suspended")))
+
+    class ResumesInDel:
+        def __del__(self):
+            seen.append(inner.resume())      # inner suspends back to us: allowed
+
+    obj = ResumesInDel()
+    obj.cycle = obj
+    del obj
+    gc.collect()
+    assert seen == ["inner suspended"] and inner.status == "suspended"
+    inner.resume("done")
+    assert seen == ["inner suspended", "done"]
+
+
+def test_a_gc_callback_that_suspends_is_refused():
+    import gc
+
+    refused = []
+
+    def callback(phase, info):
+        if stackful.in_coroutine():
+            try:
+                stackful.suspend()
+            except CoroutineError:
+                refused.append(phase)
+
+    gc.callbacks.append(callback)
+    try:
+        Coroutine(gc.collect).resume()
+    finally:
+        gc.callbacks.remove(callback)
+    assert refused == ["start", "stop"]
+
+
+def test_suspending_in_a_trace_function_does_not_silence_the_thread():
+    seen = []
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name == "traced_in_coroutine" and event == "call":
+            stackful.suspend("suspended in the tracer")
+        seen.append((frame.f_code.co_name, event))
+        return None
+
+    def traced_in_coroutine():
+        return 1
+
+    def traced_in_main():
+        return 2
+
+    def body():
+        sys.settrace(tracer)
+        try:
+            traced_in_coroutine()
+        finally:
+            sys.settrace(None)
+
+    co = Coroutine(body)
+    old = sys.gettrace()
+    try:
+        assert co.resume() == "suspended in the tracer"
+        sys.settrace(tracer)
+        traced_in_main()
+        sys.settrace(None)
+        assert ("traced_in_main", "call") in seen
+        co.resume()                     # back inside the tracer, which returns
+        assert co.status == "dead"
+    finally:
+        sys.settrace(old)
+
+
+def test_suspending_in_a_profile_function_does_not_silence_the_thread():
+    seen = []
+
+    def profiler(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "profiled_in_coroutine":
+            stackful.suspend("suspended in the profiler")
+        if event == "call":
+            seen.append(frame.f_code.co_name)
+
+    def profiled_in_coroutine():
+        pass
+
+    def profiled_in_main():
+        pass
+
+    def body():
+        sys.setprofile(profiler)
+        try:
+            profiled_in_coroutine()
+        finally:
+            sys.setprofile(None)
+
+    co = Coroutine(body)
+    assert co.resume() == "suspended in the profiler"
+    sys.setprofile(profiler)
+    profiled_in_main()
+    sys.setprofile(None)
+    assert "profiled_in_main" in seen
+    co.resume()
+    assert co.status == "dead"
+
+
+def test_a_coroutine_resumed_from_inside_a_tracer_is_not_traced_like_a_generator():
+    seen = []
+
+    def quiet():
+        stackful.suspend()
+
+    inner = Coroutine(quiet)
+
+    def tracer(frame, event, arg):
+        seen.append(frame.f_code.co_name)
+        if frame.f_code.co_name == "trigger":
+            inner.resume()                  # runs inside the tracer
+        return None
+
+    def trigger():
+        pass
+
+    sys.settrace(tracer)
+    try:
+        trigger()
+    finally:
+        sys.settrace(None)
+    assert "quiet" not in seen and "trigger" in seen
+    inner.resume()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is 3.12+")
+def test_suspending_in_a_monitoring_callback_does_not_silence_the_thread():
+    mon = sys.monitoring
+    tool = mon.PROFILER_ID
+    seen = []
+
+    def on_start(code, offset):
+        if code.co_name == "monitored_in_coroutine":
+            stackful.suspend("suspended in the callback")
+        seen.append(code.co_name)
+
+    def monitored_in_coroutine():
+        pass
+
+    def monitored_in_main():
+        pass
+
+    mon.use_tool_id(tool, "stackful-test")
+    try:
+        mon.register_callback(tool, mon.events.PY_START, on_start)
+        mon.set_events(tool, mon.events.PY_START)
+        co = Coroutine(monitored_in_coroutine)
+        assert co.resume() == "suspended in the callback"
+        monitored_in_main()
+        assert "monitored_in_main" in seen
+        co.resume()
+        assert co.status == "dead"
+    finally:
+        mon.set_events(tool, 0)
+        mon.register_callback(tool, mon.events.PY_START, None)
+        mon.free_tool_id(tool)
+
+
+def test_repr_recursion_state_is_per_coroutine():
+    class PausesOnce:
+        paused = False
+
+        def __repr__(self):
+            if not PausesOnce.paused:
+                PausesOnce.paused = True
+                return "P(%s)" % stackful.suspend("paused inside repr")
+            return "P"
+
+    items = [1, PausesOnce()]
+    first = Coroutine(repr, items)
+    assert first.resume() == "paused inside repr"
+    # The first coroutine is suspended inside repr(items): nobody else's repr is.
+    assert Coroutine(lambda: repr([0, items])).resume() == "[0, [1, P]]"
+    assert repr([0, items]) == "[0, [1, P]]"
+    assert first.resume("x") == "[1, P(x)]"
+    # Real recursion is still caught, in a coroutine as in the main context.
+    items.append(items)
+    assert Coroutine(repr, items).resume() == "[1, P, [...]]"
+    assert repr(items) == "[1, P, [...]]"
+
+
+def test_many_coroutines_suspended_inside_repr_each_finish_their_own():
+    class Pauses:
+        def __repr__(self):
+            return stackful.suspend()
+
+    lists = [[Pauses()] for _ in range(50)]
+    cos = [Coroutine(repr, lst) for lst in lists]
+    for co in cos:
+        co.resume()
+    for i, co in enumerate(reversed(cos)):
+        assert co.resume(str(i)) == "[%d]" % i

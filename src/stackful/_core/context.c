@@ -265,6 +265,8 @@ switch_to(ThreadObject *t, Ctx *to, PyObject *value, int plan, stackful_landing_
     Ctx *from = t->current;
     if (UNLIKELY(*from->canary != STACKFUL_CANARY))
         stack_overflowed(from);
+    if (UNLIKELY(PyList_GET_SIZE(t->repr_live) != 0 || to->repr_saved != NULL))
+        thread_switch_repr_state(t, from, to);
     t->current = to;
     t->switches++;
     if (UNLIKELY(plan != SWITCH_DIRECT)) {
@@ -302,6 +304,7 @@ ctx_after_switch_work(ThreadObject *t)
     Py_XDECREF(refs[0]);
     Py_XDECREF(refs[1]);
     Py_XDECREF(release);
+    thread_replenish_repr_spare(t);
 }
 
 void *
@@ -336,6 +339,28 @@ ctx_check_enterable(CoroutineObject *co, const char *verb)
     }
 }
 
+/* The running coroutine may leave the chain (suspend, emit, transfer): 0, or -1 with
+ * CoroutineError if a garbage collection started inside it is running (it is in a
+ * finalizer or weakref callback the collector called): the collector would stay
+ * stopped, for every thread, until the coroutine is resumed. */
+COLD int
+gc_refuses_leaving(const char *verb)
+{
+    PyErr_Format(StackfulCoroutineError,
+                 "cannot %s inside a garbage collection (in a __del__ or weakref callback "
+                 "that the collector called): the collector would stop until the "
+                 "coroutine is resumed; do the work outside the finalizer", verb);
+    return -1;
+}
+
+INLINE int
+ctx_check_leavable(ThreadObject *t, const char *verb)
+{
+    if (UNLIKELY(stackful_tls_gc_running) && !t->current->entered_in_gc)
+        return gc_refuses_leaving(verb);
+    return 0;
+}
+
 /* Give an unstarted coroutine its CPython start state (no Python code runs). */
 static int
 prepare_start(CoroutineObject *co)
@@ -366,6 +391,16 @@ enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, in
         Py_INCREF(co);
     co->ctx.held = hold;
     co->ctx.resumer = resumer;
+    /* Resumed: below it on the chain is whatever collection runs now. Transferred to:
+     * it takes the current one's place, and its position. */
+    if (from_state == STATE_SUSPENDED) {
+        co->ctx.entered_in_gc = from->entered_in_gc;
+        pystate_enter_in_place_of(&co->ctx.py, &from->py);
+    }
+    else {
+        co->ctx.entered_in_gc = stackful_tls_gc_running;
+        pystate_enter_below(&co->ctx.py, t->tstate);
+    }
     ctx_set_state(&co->ctx, STATE_RUNNING);
     ctx_set_state(from, from_state);
     if (from_state == STATE_SUSPENDED) {
@@ -402,6 +437,8 @@ ctx_check_transfer(CoroutineObject *co)
                         "cannot transfer into or out of a stackful generator");
         return NULL;
     }
+    if (cur->co != NULL && ctx_check_leavable(t, "transfer") < 0)
+        return NULL;
     return t;
 }
 
@@ -423,12 +460,12 @@ ctx_transfer(CoroutineObject *co, PyObject *value)
 }
 
 PyObject *
-ctx_yield(ThreadObject *t, PyObject *value)
+ctx_yield(ThreadObject *t, PyObject *value, const char *verb)
 {
     Ctx *cur = t->current;
     Ctx *to = cur->resumer;
-    int plan = switch_prepare(t, to);
-    if (plan < 0)
+    int plan;
+    if (ctx_check_leavable(t, verb) < 0 || (plan = switch_prepare(t, to)) < 0)
         return NULL;
     ctx_set_state(cur, STATE_SUSPENDED);
     cur->resumer = NULL;

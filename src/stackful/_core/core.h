@@ -75,6 +75,10 @@ typedef struct Ctx {
     struct CoroutineObject *co;     /* NULL for a thread's main context */
     const uint64_t *canary;         /* its stack's canary (stack.h), checked whenever
                                      * it is switched away from */
+    int entered_in_gc;              /* the collector was running when it was entered:
+                                     * the collection is below it on the chain */
+    PyObject *repr_saved;           /* its repr-recursion list while another context
+                                     * runs (NULL: empty), see thread.c */
     int held;                       /* the chain owns a reference to co (context.c) */
 } Ctx;
 
@@ -117,6 +121,14 @@ typedef struct ThreadObject {
     StackMem *helper;               /* small stack the share-stack copies run on */
     void *altstack;                 /* signal stack for the overflow report */
     unsigned long long switches;
+    /* Py_ReprEnter's list of the objects being repr'd, which CPython keeps in the
+     * thread-state dict: per context here (a coroutine suspended inside repr(x) must
+     * not make another context's repr(x) print "[...]"). repr_live is the list in the
+     * dict, repr_spare an empty one ready for a context that has none. */
+    PyObject *thread_dict;
+    PyObject *repr_key;
+    PyObject *repr_live;
+    PyObject *repr_spare;
     /* Work handed across a switch, done by ctx_after_switch() on the receiving side. */
     struct CoroutineObject *finished;
     PyObject *release;
@@ -175,10 +187,24 @@ extern _Thread_local ThreadObject *stackful_tls_thread
 extern _Thread_local ThreadObject *stackful_tls_thread;
 #endif
 
+/* ---- gcphase.c */
+/* Nonzero while the cycle collector runs in this thread. */
+#if defined(__GNUC__)
+extern _Thread_local int stackful_tls_gc_running __attribute__((tls_model("initial-exec")));
+#else
+extern _Thread_local int stackful_tls_gc_running;
+#endif
+int stackful_gc_phase_install(PyObject *module);
+
 /* ---- thread.c */
 /* The calling thread's state, made on first use (NULL with an exception set). */
 ThreadObject *thread_get(void);
 ShareStackObject *thread_default_stack(ThreadObject *t);
+/* The switch from `from` to `to` moves the repr-recursion state (no allocation, no
+ * Python code; only when either side has any). */
+void thread_switch_repr_state(ThreadObject *t, Ctx *from, Ctx *to);
+/* After a switch: a spare list for the next context without repr state. */
+void thread_replenish_repr_spare(ThreadObject *t);
 
 /* ---- context.c: the choke point */
 /* Each of these is the last thing its caller does (a tail call): the switch then
@@ -188,8 +214,9 @@ ShareStackObject *thread_default_stack(ThreadObject *t);
  * what the call returns (ctx_land_resumed: just that value). */
 PyObject *ctx_resume(CoroutineObject *co, PyObject *value, const char *verb,
                      stackful_landing_fn landing, void *landing_arg);
-/* Return control (and value, borrowed) from the running coroutine to its resumer. */
-PyObject *ctx_yield(ThreadObject *t, PyObject *value);
+/* Return control (and value, borrowed) from the running coroutine to its resumer:
+ * suspend() and emit(), `verb` naming which. */
+PyObject *ctx_yield(ThreadObject *t, PyObject *value, const char *verb);
 /* Symmetric transfer from the running context to co (lowlevel.transfer), and its check
  * (ctx_check_enterable, and no generator on either side). */
 PyObject *ctx_transfer(CoroutineObject *co, PyObject *value);
@@ -201,7 +228,8 @@ void ctx_after_switch_work(ThreadObject *t);
 static inline PyObject *
 ctx_after_switch(ThreadObject *t, PyObject *value)
 {
-    if (UNLIKELY(((uintptr_t)t->finished | (uintptr_t)t->release) != 0))
+    if (UNLIKELY(((uintptr_t)t->finished | (uintptr_t)t->release) != 0 ||
+                 t->repr_spare == NULL))
         ctx_after_switch_work(t);
     return value;
 }

@@ -420,6 +420,7 @@ Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg)
     Py_VISIT(co->args);
     Py_VISIT(co->kwnames);
     Py_VISIT(co->context);
+    Py_VISIT(co->ctx.repr_saved);
     /* Only a suspended coroutine's frames are frozen; a running or normal one is on
      * its thread's chain, which holds it. */
     if (co->ctx.state == STATE_SUSPENDED && co->started)
@@ -501,6 +502,7 @@ Coroutine_dealloc(CoroutineObject *co)
         ctx_release_stack(co);
     }
     sharestack_unuse(co);
+    Py_CLEAR(co->ctx.repr_saved);
     Py_CLEAR(co->fn);
     Py_CLEAR(co->args);
     Py_CLEAR(co->kwnames);

@@ -26,7 +26,7 @@ mod_suspend(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
                         "produce an item, or run suspending code in a Coroutine");
         return NULL;
     }
-    return ctx_yield(t, nargs ? args[0] : Py_None);
+    return ctx_yield(t, nargs ? args[0] : Py_None, "suspend");
 }
 
 static PyObject *
@@ -41,7 +41,7 @@ mod_emit(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                         "inside a function decorated with @stackful.generator)");
         return NULL;
     }
-    return ctx_yield(t, nargs ? args[0] : Py_None);
+    return ctx_yield(t, nargs ? args[0] : Py_None, "emit");
 }
 
 static PyObject *

@@ -50,6 +50,10 @@ PyInit__core(void)
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL)
         return NULL;
+    if (stackful_gc_phase_install(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     if (StackfulCoroutineError == NULL)
         StackfulCoroutineError = PyErr_NewExceptionWithDoc(
             "stackful.CoroutineError",

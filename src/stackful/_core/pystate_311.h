@@ -17,16 +17,22 @@
 
 #include "pystate_fields.h"
 
-/* Tracing is per thread; 3.11 caches "is tracing on" in the innermost cframe, and the
- * eval loop keeps the live cframe's copy current (sys.settrace updates it, each return
- * passes it down to the caller's cframe). The incoming context's innermost cframe may
- * have slept through a sys.settrace(), so it takes the flag of the cframe just left. */
-#define STACKFUL_SAVE_EXTRA(s, ts) ((s)->use_tracing = (ts)->cframe->use_tracing)
-#define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((ts)->cframe->use_tracing = (prev)->use_tracing)
+#define STACKFUL_TRACING_EVENT tracing_what
+
+/* 3.11 caches "report trace events now" in the innermost cframe, and the eval loop
+ * keeps the live cframe's copy current (sys.settrace updates it, each return passes it
+ * down to the caller's cframe). The incoming context's innermost cframe may have slept
+ * through a sys.settrace(), or have been left inside a trace callback: it gets the
+ * flag computed from the thread's state as CPython computes it
+ * (_PyThreadState_UpdateTracingState), once its `tracing` count is back. */
+#define STACKFUL_RESTORE_EXTRA(s, prev, ts)                                           \
+    ((void)(s), (void)(prev),                                                         \
+     (ts)->cframe->use_tracing = ((ts)->tracing == 0 &&                                \
+                                  ((ts)->c_tracefunc != NULL ||                        \
+                                   (ts)->c_profilefunc != NULL)) ? 255 : 0)
 
 typedef struct {
     STACKFUL_COMMON_SAVED_FIELDS
-    uint8_t use_tracing;    /* the live cframe's flag, at the last save (see above) */
 } PyStateSaved;
 
 #include "pystate_common.h"

@@ -11,15 +11,18 @@
  *  - Each eval-loop activation links an entry frame (FRAME_OWNED_BY_CSTACK) that lives
  *    on the C stack into the frame chain: see pystate_stack_moved (pystate_common.h).
  *  - The trash can moved into tstate->trash {delete_nesting, delete_later}.
- * Per thread, not switched: tracing, what_event (set around a monitoring callback),
- * c_tracefunc/c_profilefunc and their objects, current_exception (a throw carries its
- * exception across the switch in it), recursion_headroom, dict, async_exc,
- * trash.delete_later (garbage any context may free). */
+ * Switched since 3.12 as in 3.11 (pystate_fields.h): tracing, and what_event (the event
+ * of the running monitoring callback) where 3.11 had tracing_what.
+ * Per thread, not switched: c_tracefunc/c_profilefunc and their objects,
+ * current_exception (a throw carries its exception across the switch in it),
+ * recursion_headroom, dict, async_exc, trash.delete_later (garbage any context may
+ * free). */
 #define Py_BUILD_CORE
 #include "internal/pycore_frame.h"
 #undef Py_BUILD_CORE
 
 #define STACKFUL_PY_REMAINING py_recursion_remaining
+#define STACKFUL_TRACING_EVENT what_event
 #define STACKFUL_PY_LIMIT py_recursion_limit
 #define STACKFUL_HAS_CFRAME 1
 #define STACKFUL_TRASH_NESTING trash.delete_nesting

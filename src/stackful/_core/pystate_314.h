@@ -36,6 +36,7 @@
 #endif
 
 #define STACKFUL_PY_REMAINING py_recursion_remaining
+#define STACKFUL_TRACING_EVENT what_event
 #define STACKFUL_PY_LIMIT py_recursion_limit
 #define STACKFUL_HAS_CFRAME 0
 #define STACKFUL_CSTACK_FRAMES 1

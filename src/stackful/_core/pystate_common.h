@@ -4,6 +4,7 @@
  * version macros:
  *
  *   STACKFUL_PY_REMAINING, STACKFUL_PY_LIMIT   names of the Python recursion counters
+ *   STACKFUL_TRACING_EVENT     name of the event of the running trace callback
  *   STACKFUL_HAS_CFRAME        1 if the thread state reaches the current frame through
  *                              a _PyCFrame (3.11, 3.12), 0 if directly (3.13+)
  *   STACKFUL_C_RECURSION_LIMIT (3.12, 3.13) the thread's C recursion budget, counted
@@ -84,6 +85,8 @@ pystate_save(PyStateSaved *s, PyThreadState *ts)
     s->datastack_limit = ts->datastack_limit;
     s->exc_info = ts->exc_info;
     s->context = ts->context;
+    s->tracing_own = ts->tracing - s->tracing_inherited;
+    s->tracing_event = ts->STACKFUL_TRACING_EVENT;
 }
 
 /* `prev`: the state pystate_save just saved for the context being left. */
@@ -108,9 +111,26 @@ pystate_restore(PyStateSaved *s, const PyStateSaved *prev, PyThreadState *ts)
     ts->exc_info = s->exc_info;
     ts->context = s->context;
     s->context = NULL;
+    ts->tracing = s->tracing_inherited + s->tracing_own;
+    ts->STACKFUL_TRACING_EVENT = s->tracing_event;
     /* ContextVar.get() caches by (context, version): a new version invalidates it. */
     ts->context_ver++;
     STACKFUL_RESTORE_EXTRA(s, prev, ts);
+}
+
+/* A context is entered below the running one (resume, throw, next, close: it runs
+ * inside whatever trace callbacks the running one is in), or in place of `replaced`
+ * (transfer: it takes the other's place on the chain). Called before the switch. */
+static inline void
+pystate_enter_below(PyStateSaved *s, PyThreadState *ts)
+{
+    s->tracing_inherited = ts->tracing;
+}
+
+static inline void
+pystate_enter_in_place_of(PyStateSaved *s, const PyStateSaved *replaced)
+{
+    s->tracing_inherited = replaced->tracing_inherited;
 }
 
 /* Start state of a new coroutine: no Python frame (its first frame's f_back is
@@ -141,6 +161,9 @@ pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context,
     s->py_depth = 0;
     s->exc_info = &own->exc_state;
     s->context = context;
+    s->tracing_own = 0;
+    s->tracing_inherited = 0;
+    s->tracing_event = 0;
     return 0;
 }
 

@@ -56,6 +56,11 @@ thread_dealloc(ThreadObject *t)
 {
     for (int i = 0; i < DEFAULT_STACKS; i++)
         Py_CLEAR(t->default_stacks[i]);
+    Py_CLEAR(t->main.repr_saved);
+    Py_CLEAR(t->thread_dict);
+    Py_CLEAR(t->repr_key);
+    Py_CLEAR(t->repr_live);
+    Py_CLEAR(t->repr_spare);
     stackful_stack_free(t->helper);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
@@ -67,6 +72,81 @@ PyTypeObject StackfulThreadType = {
     .tp_dealloc = (destructor)thread_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
+
+/* The thread's repr list: the one CPython made if repr ran here already, else ours,
+ * put where Py_ReprEnter looks (the same key). */
+static int
+repr_state_init(ThreadObject *t, PyObject *dict)
+{
+    t->thread_dict = Py_NewRef(dict);
+    if ((t->repr_key = PyUnicode_InternFromString("Py_Repr")) == NULL)
+        return -1;
+    PyObject *list = PyDict_GetItemWithError(dict, t->repr_key);
+    if (list == NULL) {
+        if (PyErr_Occurred() || (list = PyList_New(0)) == NULL)
+            return -1;
+        if (PyDict_SetItem(dict, t->repr_key, list) < 0) {
+            Py_DECREF(list);
+            return -1;
+        }
+        t->repr_live = list;
+    }
+    else if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_RuntimeError, "stackful: the thread's Py_Repr is not a list");
+        return -1;
+    }
+    else {
+        t->repr_live = Py_NewRef(list);
+    }
+    t->repr_spare = PyList_New(0);
+    return t->repr_spare == NULL ? -1 : 0;
+}
+
+void
+thread_switch_repr_state(ThreadObject *t, Ctx *from, Ctx *to)
+{
+    PyObject *incoming = to->repr_saved;     /* references: the dict's and repr_live's */
+    PyObject *outgoing = t->repr_live;
+    PyObject *dropped = NULL;
+    if (PyList_GET_SIZE(outgoing) == 0) {
+        if (incoming == NULL)
+            return;
+        dropped = outgoing;                  /* nothing to keep: spare, or freed */
+        outgoing = NULL;
+    }
+    else if (incoming == NULL) {
+        if (t->repr_spare == NULL)
+            return;                  /* out of memory earlier: the state stays shared */
+        incoming = t->repr_spare;
+        t->repr_spare = NULL;
+    }
+    from->repr_saved = outgoing;             /* repr_live's reference */
+    to->repr_saved = NULL;
+    t->repr_live = incoming;                 /* the saved (or spare) reference */
+    /* Replaces the value of a key that exists: no allocation; the dict takes a
+     * reference to the incoming list and drops its own to the outgoing one. */
+    if (PyDict_SetItem(t->thread_dict, t->repr_key, incoming) < 0)
+        Py_FatalError("stackful: cannot switch the repr state (the thread dict changed)");
+    if (dropped != NULL) {
+        if (t->repr_spare == NULL)
+            t->repr_spare = dropped;
+        else
+            Py_DECREF(dropped);      /* an empty list: its deallocation runs no code */
+    }
+}
+
+void
+thread_replenish_repr_spare(ThreadObject *t)
+{
+    if (t->repr_spare != NULL)
+        return;
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    t->repr_spare = PyList_New(0);
+    if (t->repr_spare == NULL)
+        PyErr_Clear();               /* tried again after the next switch */
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+}
 
 static ThreadObject *
 thread_create(void)
@@ -88,6 +168,11 @@ thread_create(void)
     ThreadSentinelObject *sentinel = PyObject_New(ThreadSentinelObject,
                                                   &StackfulThreadSentinelType);
     if (sentinel == NULL) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    if (repr_state_init(t, dict) < 0) {
+        Py_DECREF(sentinel);
         Py_DECREF(t);
         return NULL;
     }
