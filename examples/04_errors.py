@@ -225,26 +225,32 @@ co.close()
 assert co.status == "dead" and events == []
 
 
-def stubborn(patience):
-    # Catching CoroutineExit and suspending again refuses to die. close() can't
-    # force it (nothing can), so it raises and the coroutine stays suspended.
+def stubborn(refusals):
+    # Catching CoroutineExit and suspending again refuses to die. close() raises
+    # CoroutineExit again at each new suspension, without switching (so that code in
+    # C callbacks, whose exceptions C libraries often swallow, still unwinds), up to
+    # 1000 times; one that refuses more is left suspended and close() raises.
     while True:
         try:
             suspend()
             return
         except CoroutineExit:
-            if patience == 0:
+            if refusals == 0:
                 raise            # the right thing: let the exit through
-            patience -= 1
+            refusals -= 1
 
 
 co = Coroutine(stubborn, 1)
+co.resume()
+co.close()                       # refused once: the second CoroutineExit goes through
+assert co.status == "dead"
+co = Coroutine(stubborn, 1500)
 co.resume()
 expect(RuntimeError, "coroutine ignored CoroutineExit (it suspended again instead of "
        "finishing)", co.close)
 print("    status after the refused close():", co.status)
 assert co.status == "suspended"
-co.close()                       # its patience is used up: it lets CoroutineExit through
+co.close()                       # its refusals are used up: it lets CoroutineExit through
 assert co.status == "dead"
 
 
@@ -278,7 +284,7 @@ with warnings.catch_warnings(record=True) as leaked:
     warnings.simplefilter("always")
     saved_hook, sys.unraisablehook = sys.unraisablehook, hook
     try:
-        co = Coroutine(stubborn, 1)
+        co = Coroutine(stubborn, 10**6)
         co.resume()
         del co                   # the finalizer's close() is refused
     finally:

@@ -701,3 +701,162 @@ def test_many_coroutines_suspended_inside_repr_each_finish_their_own():
         co.resume()
     for i, co in enumerate(reversed(cos)):
         assert co.resume(str(i)) == "[%d]" % i
+
+
+# ---------------------------------------------------------------------------------
+# Subinterpreters, exception types, C code that swallows exceptions
+
+@pytest.mark.parametrize("main_imports_first", [False, True])
+def test_subinterpreters_are_refused_at_import(python_subprocess, main_imports_first):
+    pytest.importorskip("_testcapi")
+    proc = run(python_subprocess, """
+        import _testcapi
+        if %r:
+            import stackful
+        _testcapi.run_in_subinterp('''
+        try:
+            import stackful
+            print("imported")
+        except ImportError as e:
+            print("refused:", e)
+        ''')
+        import stackful
+        print(stackful.Coroutine(sum, [1, 2]).resume())
+        """ % main_imports_first)
+    assert_ok(proc, "refused: stackful does not support subinterpreters: import it in the "
+                    "main interpreter only", "3")
+
+
+class NotAnException(Exception):
+    def __new__(cls, *args):
+        return 42
+
+
+def test_throwing_a_class_whose_new_returns_a_non_exception_is_a_type_error():
+    co = Coroutine(stackful.suspend)
+    co.resume()
+    message = "should have returned an instance of BaseException, not int"
+    with pytest.raises(TypeError, match=message):
+        co.throw(NotAnException)
+    with pytest.raises(TypeError, match=message):
+        lowlevel.transfer(co, throw=NotAnException)
+    assert co.status == "suspended"          # nothing was delivered
+    co.resume()
+
+
+def test_generator_throw_with_a_raising_instancecheck_raises_that():
+    class Meta(type):
+        def __instancecheck__(cls, instance):
+            raise KeyError("from __instancecheck__")
+
+    class Odd(Exception, metaclass=Meta):
+        pass
+
+    @stackful.generator
+    def one():
+        stackful.emit(1)
+
+    gen = one()
+    next(gen)
+    with pytest.raises(KeyError, match="from __instancecheck__"):
+        gen.throw(Odd, "value")
+    with pytest.raises(TypeError, match="not int"):
+        gen.throw(NotAnException, "value")
+    assert list(gen) == []
+
+
+@pytest.mark.parametrize("builtin", [globals, locals, vars, dir])
+def test_builtins_that_need_a_calling_frame_say_so(builtin):
+    message = "found no calling Python frame"
+    with pytest.raises(CoroutineError, match=message) as info:
+        Coroutine(builtin).resume()
+    assert isinstance(info.value.__cause__, SystemError)
+    with pytest.raises(CoroutineError, match=message):
+        list(stackful.Generator(builtin))
+    # Called from a Python function, they see that function's frame, as anywhere.
+    assert Coroutine(lambda: builtin()).resume() is not None
+
+
+def test_a_c_function_raising_system_error_itself_is_left_alone():
+    def raises():
+        raise SystemError("its own")
+
+    with pytest.raises(SystemError, match="its own"):
+        Coroutine(map(lambda f: f(), [raises]).__next__).resume()
+
+
+def test_close_unwinds_code_whose_c_caller_swallows_the_exit(python_subprocess):
+    # ctypes prints an exception raised in a callback and carries on calling.
+    proc = run(python_subprocess, """
+        import ctypes, stackful
+        from stackful import Coroutine
+        libc = ctypes.CDLL(None)
+        COMPARE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                                   ctypes.POINTER(ctypes.c_int))
+        log = []
+        def compare(a, b):
+            stackful.suspend("comparing")
+            return a[0] - b[0]
+        def sort_with_a_suspending_key():
+            values = (ctypes.c_int * 8)(5, 3, 8, 1, 9, 2, 7, 4)
+            try:
+                libc.qsort(values, 8, ctypes.sizeof(ctypes.c_int), COMPARE(compare))
+                log.append("qsort returned")
+                stackful.suspend("after qsort")      # a plain suspension: the exit again
+            finally:
+                log.append("finally ran")
+        co = Coroutine(sort_with_a_suspending_key)
+        print(co.resume())
+        co.close()
+        print(co.status, log)
+        """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["comparing",
+                                        "dead ['qsort returned', 'finally ran']"]
+    assert "Exception ignored on calling ctypes callback function" in proc.stderr
+
+
+def test_close_unwinds_code_whose_c_caller_converts_the_exit():
+    # sqlite3 turns a callback's exception into OperationalError.
+    import sqlite3
+
+    log = []
+
+    def suspending_function(x):
+        stackful.suspend("inside the SQL function")
+        return x
+
+    def query():
+        db = sqlite3.connect(":memory:")
+        db.create_function("pause", 1, suspending_function)
+        try:
+            return db.execute("select pause(1)").fetchall()
+        finally:
+            log.append("finally ran")
+            db.close()
+
+    co = Coroutine(query)
+    assert co.resume() == "inside the SQL function"
+    with pytest.raises(sqlite3.OperationalError):
+        co.close()
+    assert co.status == "dead" and log == ["finally ran"]
+
+
+def test_a_coroutine_that_keeps_refusing_to_close_is_reported_after_a_bound():
+    refusals = []
+
+    def stubborn():
+        while True:
+            try:
+                stackful.suspend()
+            except stackful.CoroutineExit:
+                refusals.append(1)
+
+    co = Coroutine(stubborn)
+    co.resume()
+    with pytest.raises(RuntimeError, match="ignored CoroutineExit"):
+        co.close()
+    assert co.status == "suspended" and 1 < len(refusals) <= 1001
+    with pytest.raises(ValueError):          # what it does not catch ends it
+        co.throw(ValueError)
+    assert co.status == "dead"

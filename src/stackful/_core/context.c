@@ -437,6 +437,10 @@ ctx_check_transfer(CoroutineObject *co)
                         "cannot transfer into or out of a stackful generator");
         return NULL;
     }
+    if (cur->co != NULL && cur->co->closing) {
+        coroutine_close_again(cur->co);
+        return NULL;
+    }
     if (cur->co != NULL && ctx_check_leavable(t, "transfer") < 0)
         return NULL;
     return t;
@@ -465,6 +469,8 @@ ctx_yield(ThreadObject *t, PyObject *value, const char *verb)
     Ctx *cur = t->current;
     Ctx *to = cur->resumer;
     int plan;
+    if (UNLIKELY(cur->co->closing))
+        return coroutine_close_again(cur->co);
     if (ctx_check_leavable(t, verb) < 0 || (plan = switch_prepare(t, to)) < 0)
         return NULL;
     ctx_set_state(cur, STATE_SUSPENDED);
@@ -473,6 +479,40 @@ ctx_yield(ThreadObject *t, PyObject *value, const char *verb)
     t->release = cur->held ? (PyObject *)cur->co : NULL;
     cur->held = 0;
     return switch_to(t, to, Py_NewRef(value), plan, ctx_land_resumed, t);
+}
+
+/* A C function called as a coroutine's function runs with no Python frame at all (the
+ * coroutine's chain starts empty), and builtins that read their caller's frame
+ * (globals(), locals(), vars(), dir(), super()) fail with an internal SystemError, as
+ * they would in a thread started with _thread.start_new_thread(globals, ()). Say what
+ * happened instead: the SystemError, with no traceback (no Python code ran), becomes a
+ * CoroutineError that says what to do, its cause the original. */
+COLD void
+explain_frameless_failure(CoroutineObject *co)
+{
+    if (PyFunction_Check(co->fn) || !PyErr_ExceptionMatches(PyExc_SystemError))
+        return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (tb != NULL) {
+        PyErr_Restore(type, value, tb);
+        return;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyErr_Format(StackfulCoroutineError,
+                 "%R found no calling Python frame: a coroutine's function is called "
+                 "from C, and this one needs a Python caller; call it from a Python "
+                 "function, e.g. Coroutine(lambda: fn())", co->fn);
+    PyObject *t2, *v2, *tb2;
+    PyErr_Fetch(&t2, &v2, &tb2);
+    PyErr_NormalizeException(&t2, &v2, &tb2);
+    if (value != NULL) {
+        PyException_SetCause(v2, Py_NewRef(value));
+        PyException_SetContext(v2, value);
+    }
+    PyErr_Restore(t2, v2, tb2);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
 }
 
 /* The bottom of every coroutine's C stack. Never returns: the last switch away from a
@@ -495,6 +535,8 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
                                      co->kwnames);
         Py_CLEAR(co->args);
         Py_CLEAR(co->kwnames);
+        if (result == NULL)
+            explain_frameless_failure(co);
     }
     Ctx *to = co->ctx.resumer;
     ctx_set_state(&co->ctx, STATE_DEAD);

@@ -162,6 +162,8 @@ typedef struct CoroutineObject {
     int uses_stack;                 /* counted in stack->users (sharestack.c) */
     int displaced;                  /* counted in stack->displaced (context.c) */
     int is_generator;               /* a stackful generator: emits, closes with GeneratorExit */
+    int closing;                    /* close() is running: its suspensions left that
+                                     * raise the exit exception again (coroutine.c) */
     CopyStats stats;
     PyObject *weakreflist;
 } CoroutineObject;
@@ -244,11 +246,18 @@ void ctx_release_stack(CoroutineObject *co);
 /* ---- coroutine.c */
 /* The exception instance for throw(): a class is instantiated, an instance used. */
 PyObject *coroutine_make_exception(PyObject *exc);
+/* `made` (owned, or NULL with an exception) is what calling the exception class `cls`
+ * returned: itself if it is an exception instance, else NULL with TypeError (a
+ * class's __new__ may return anything). */
+PyObject *coroutine_checked_exception(PyObject *cls, PyObject *made);
 /* Raise exc_instance (owned) in co at its suspension point, or here if it never ran. */
 PyObject *coroutine_throw_into(CoroutineObject *co, PyObject *exc_instance,
                                const char *verb, stackful_landing_fn landing,
                                void *landing_arg);
 PyObject *coroutine_close(CoroutineObject *co);
+/* The running coroutine, being closed, suspends again: the exit exception is raised at
+ * that suspension instead (returns NULL with it set). */
+PyObject *coroutine_close_again(CoroutineObject *co);
 void coroutine_mark_dead_unstarted(CoroutineObject *co);
 /* The constructors of both types: Coroutine(fn, *args, stack=, context=, **kwargs). */
 PyObject *coroutine_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,

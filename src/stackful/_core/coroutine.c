@@ -63,10 +63,22 @@ Coroutine_resume(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
 }
 
 PyObject *
+coroutine_checked_exception(PyObject *cls, PyObject *made)
+{
+    if (made == NULL || PyExceptionInstance_Check(made))
+        return made;
+    PyErr_Format(PyExc_TypeError,
+                 "calling %R should have returned an instance of BaseException, not %.200s",
+                 cls, Py_TYPE(made)->tp_name);
+    Py_DECREF(made);
+    return NULL;
+}
+
+PyObject *
 coroutine_make_exception(PyObject *exc)
 {
     if (PyExceptionClass_Check(exc))
-        return PyObject_CallNoArgs(exc);
+        return coroutine_checked_exception(exc, PyObject_CallNoArgs(exc));
     if (PyExceptionInstance_Check(exc))
         return Py_NewRef(exc);
     PyErr_Format(PyExc_TypeError,
@@ -104,6 +116,27 @@ Coroutine_throw(CoroutineObject *co, PyObject *exc)
     return coroutine_throw_into(co, instance, "throw into", ctx_land_resumed, co->thread);
 }
 
+/* C code often swallows exceptions from the callbacks it calls (ctypes prints them and
+ * carries on, sqlite3 turns them into OperationalError): a coroutine closed while it is
+ * suspended inside such a callback gets the exit exception, which the C code eats, and
+ * then suspends again in its next callback. Each of those suspensions raises the exit
+ * exception again, without switching, so that such code still unwinds; after this
+ * many, the coroutine is taken to refuse, and close() says so. */
+#define CLOSE_REPEATS 1000
+
+PyObject *
+coroutine_close_again(CoroutineObject *co)
+{
+    co->closing--;
+    PyObject *exc = coroutine_make_exception(co->is_generator ? PyExc_GeneratorExit
+                                                              : StackfulCoroutineExit);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
 PyObject *
 coroutine_close(CoroutineObject *co)
 {
@@ -115,10 +148,12 @@ coroutine_close(CoroutineObject *co)
     }
     /* A stackful generator is closed like a Python generator, with GeneratorExit. */
     PyObject *exit_type = co->is_generator ? PyExc_GeneratorExit : StackfulCoroutineExit;
-    PyObject *exc = PyObject_CallNoArgs(exit_type);
+    PyObject *exc = coroutine_make_exception(exit_type);
     if (exc == NULL)
         return NULL;
+    co->closing = CLOSE_REPEATS;
     PyObject *result = coroutine_throw_into(co, exc, "close", ctx_land_resumed, co->thread);
+    co->closing = 0;
     if (result != NULL) {
         Py_DECREF(result);
         if (co->ctx.state != STATE_DEAD) {

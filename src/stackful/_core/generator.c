@@ -131,12 +131,17 @@ Generator_throw(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *instance;
-    if (val == NULL)
+    if (val == NULL) {
         instance = coroutine_make_exception(typ);
-    else if (PyExceptionClass_Check(typ) && PyObject_IsInstance(val, typ) == 1)
-        instance = Py_NewRef(val);
-    else if (PyExceptionClass_Check(typ))
-        instance = PyObject_CallOneArg(typ, val);
+    }
+    else if (PyExceptionClass_Check(typ)) {
+        int is_instance = PyObject_IsInstance(val, typ);    /* may run __instancecheck__ */
+        if (is_instance < 0)
+            return NULL;
+        instance = is_instance
+                   ? Py_NewRef(val)
+                   : coroutine_checked_exception(typ, PyObject_CallOneArg(typ, val));
+    }
     else {
         PyErr_SetString(PyExc_TypeError, "instance exception may not have a separate value");
         return NULL;

@@ -13,47 +13,46 @@ PyObject *stackful_state_strings[STATE_COUNT];
 PyObject *StackfulCoroutineError;
 PyObject *StackfulCoroutineExit;
 
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "stackful._core",
-    .m_doc = "The native core of stackful: stackful coroutines for CPython.",
-    .m_size = -1,
-    .m_methods = stackful_module_methods,
-};
-
-PyMODINIT_FUNC
-PyInit__core(void)
+/* The core's state is per process and per OS thread (the running context of each
+ * thread, one thread-state pointer each), so one interpreter may use it: multi-phase
+ * initialisation makes every interpreter run module_exec, which refuses the others
+ * (3.12+ also say so in a slot, and refuse the import themselves). */
+static int
+module_exec(PyObject *m)
 {
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+        PyErr_SetString(PyExc_ImportError,
+                        "stackful does not support subinterpreters: import it in the "
+                        "main interpreter only");
+        return -1;
+    }
     StackfulGeneratorType.tp_base = &StackfulCoroutineType;
     if (PyType_Ready(&StackfulCoroutineType) < 0 || PyType_Ready(&StackfulGeneratorType) < 0 ||
         PyType_Ready(&StackfulShareStackType) < 0 || PyType_Ready(&StackfulThreadType) < 0 ||
         PyType_Ready(&StackfulThreadSentinelType) < 0)
-        return NULL;
+        return -1;
     if (StackfulCoroutineStatsType.tp_name == NULL &&
         PyStructSequence_InitType2(&StackfulCoroutineStatsType,
                                    &stackful_coroutine_stats_desc) < 0)
-        return NULL;
+        return -1;
     char why[512];
     if (stackful_switch_supported(why, sizeof why) < 0) {
         PyErr_SetString(PyExc_ImportError, why);
-        return NULL;
+        return -1;
     }
     for (int i = 0; i < STATE_COUNT; i++) {
         if (stackful_state_strings[i] == NULL &&
             (stackful_state_strings[i] = PyUnicode_InternFromString(
                  stackful_state_names[i])) == NULL)
-            return NULL;
+            return -1;
     }
     stackful_spill_cache_install();
-    if (stackful_overflow_install(coroutine_describe) < 0)
-        return PyErr_SetFromErrno(PyExc_OSError);
-    PyObject *m = PyModule_Create(&module_def);
-    if (m == NULL)
-        return NULL;
-    if (stackful_gc_phase_install(m) < 0) {
-        Py_DECREF(m);
-        return NULL;
+    if (stackful_overflow_install(coroutine_describe) < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
     }
+    if (stackful_gc_phase_install(m) < 0)
+        return -1;
     if (StackfulCoroutineError == NULL)
         StackfulCoroutineError = PyErr_NewExceptionWithDoc(
             "stackful.CoroutineError",
@@ -75,9 +74,33 @@ PyInit__core(void)
         PyModule_AddIntConstant(m, "DEFAULT_STACK_SIZE",
                                 (long)stackful_default_stack_size()) < 0 ||
         PyModule_AddIntConstant(m, "MIN_STACK_SIZE", (long)STACKFUL_MIN_STACK_SIZE) < 0 ||
-        PyModule_AddIntConstant(m, "DEFAULT_STACKS", DEFAULT_STACKS) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
+        PyModule_AddIntConstant(m, "DEFAULT_STACKS", DEFAULT_STACKS) < 0)
+        return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, (void *)module_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "stackful._core",
+    .m_doc = "The native core of stackful: stackful coroutines for CPython.",
+    .m_size = 0,
+    .m_methods = stackful_module_methods,
+    .m_slots = module_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    return PyModuleDef_Init(&module_def);
 }
