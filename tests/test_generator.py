@@ -449,3 +449,58 @@ def test_generator_runs_in_its_own_copy_of_the_creators_context():
     var.set("consumer changed it")
     assert list(it) == ["creator", "inside"]
     assert var.get() == "consumer changed it"
+
+
+def test_generator_takes_stack_and_context_like_coroutine():
+    import contextvars
+
+    stack = stackful.ShareStack()
+    ctx = contextvars.copy_context()
+    gen = stackful.Generator(lambda: emit(1), stack=stack, context=ctx)
+    assert gen.stack is stack and list(gen) == [1]
+    with pytest.raises(TypeError, match="Generator\\(\\) argument 'stack' must be a ShareStack"):
+        stackful.Generator(lambda: None, stack=42)
+
+
+def test_decorator_stack_option_gives_each_generator_its_own_stack():
+    @stackful.generator(stack=stackful.ShareStack)
+    def walk(depth):
+        def down(n):
+            if n:
+                return down(n - 1)
+            emit(depth)
+            emit(depth)
+        down(depth)
+
+    a, b = walk(300), walk(301)
+    assert a.stack is not b.stack
+    # Interleaved, deep: neither ever copies its stack.
+    assert [next(a), next(b), next(a), next(b)] == [300, 301, 300, 301]
+    assert a.stats.copies_out == b.stats.copies_out == 0
+
+    shared = stackful.ShareStack()
+
+    @stackful.generator(stack=shared)
+    def one(stack=None):               # the function's own `stack` is passed through
+        emit(stack)
+
+    assert list(one(stack="mine")) == ["mine"] and one().stack is shared
+    with pytest.raises(TypeError, match="needs a ShareStack or a callable"):
+        stackful.generator(stack=42)
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="3.11's warm-up")
+def test_a_generators_function_is_specialised_even_with_a_while_loop():
+    import dis
+    import io
+
+    @stackful.generator
+    def countdown(n):
+        while n:
+            emit(n)
+            n -= 1
+
+    assert sum(countdown(100)) == 5050
+    out = io.StringIO()
+    dis.dis(countdown.__wrapped__, adaptive=True, file=out)
+    assert "RESUME_QUICK" in out.getvalue()

@@ -530,6 +530,7 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
     else {
         Py_DECREF(value);     /* None: the first resume's value */
         Py_ssize_t nkw = co->kwnames ? PyTuple_GET_SIZE(co->kwnames) : 0;
+        pystate_warm_entry(co->fn);
         result = PyObject_Vectorcall(co->fn, &PyTuple_GET_ITEM(co->args, 0),
                                      (size_t)(PyTuple_GET_SIZE(co->args) - nkw),
                                      co->kwnames);

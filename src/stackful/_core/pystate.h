@@ -27,6 +27,7 @@
  *   pystate_abandon              a suspended context will never run again and loses
  *                                its C stack (3.12+: unlinks C-stack frames; no-op on 3.11)
  *   pystate_is_finalizing        whether the interpreter is shutting down
+ *   pystate_warm_entry           make a coroutine's function specialise at its entry
  *   STACKFUL_T_OBJECT_EX, STACKFUL_READONLY   member-descriptor constants (spelling)
  */
 #ifndef STACKFUL_PYSTATE_H

@@ -35,4 +35,25 @@ typedef struct {
     STACKFUL_COMMON_SAVED_FIELDS
 } PyStateSaved;
 
+/* 3.11 specialises ("quickens") a code object once its warm-up counter, bumped at each
+ * entry (RESUME) and each JUMP_BACKWARD, reaches zero. A Python generator's frame is
+ * re-entered at every next(), but a coroutine's function is entered once and resumed
+ * inside a C call, so a `while cond:` loop there (which loops back with a conditional
+ * jump, not JUMP_BACKWARD) would run on generic bytecode for good: measured 2.9x a
+ * Python generator per item against 1.9x warm. So the function a coroutine is about to
+ * call gets a counter one short of zero: its entry quickens it. Later versions warm up
+ * on every backward branch. */
+#define STACKFUL_HAVE_WARM_ENTRY 1
+static inline void
+pystate_warm_entry(PyObject *fn)
+{
+    if (PyMethod_Check(fn))
+        fn = PyMethod_GET_FUNCTION(fn);
+    if (!PyFunction_Check(fn))
+        return;
+    PyCodeObject *code = (PyCodeObject *)PyFunction_GET_CODE(fn);
+    if (code->co_warmup < -1)
+        code->co_warmup = -1;
+}
+
 #include "pystate_common.h"

@@ -195,6 +195,15 @@ pystate_release_finished(PyStateSaved *s, PyStateOwn *own, PyObject **refs /* [2
 #  define STACKFUL_READONLY READONLY
 #endif
 
+#ifndef STACKFUL_HAVE_WARM_ENTRY
+/* Warm up the code a coroutine is about to call (3.11 only, see pystate_311.h). */
+static inline void
+pystate_warm_entry(PyObject *fn)
+{
+    (void)fn;
+}
+#endif
+
 /* Whether the interpreter is shutting down: no coroutine is entered then. */
 static inline int
 pystate_is_finalizing(void)
