@@ -71,7 +71,10 @@ for stack in (None, ShareStack(), ShareStack(256 * 1024)):
     for co in cos:
         assert co.resume(0) == [0, 1, 2]
     for f in held:
-        assert f.f_back is None or names(f)   # finished frames stay walkable
+        # Finished frames stay walkable, with the same callers (below a finished
+        # generator frame some versions keep its last caller, some don't).
+        walked = names(f)
+        assert walked in (expected, expected[:-1]), walked
     held.clear()
 print("ok")
 """

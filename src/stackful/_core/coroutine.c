@@ -599,8 +599,8 @@ PyTypeObject StackfulCoroutineType = {
     .tp_doc = "Coroutine(fn, /, *args, stack=None, context=None, **kwargs)\n--\n\n"
               "A stackful coroutine that will run fn(*args, **kwargs) when first resumed.\n"
               "stack: the ShareStack to execute on (None: one of this thread's 16 default\n"
-              "share stacks, dealt round-robin). context: the contextvars.Context to run in (None: a copy of the\n"
-              "creator's current context).",
+              "share stacks, dealt round-robin). context: the contextvars.Context to run\n"
+              "in (None: a copy of the creator's current context).",
     .tp_traverse = (traverseproc)Coroutine_traverse,
     .tp_clear = (inquiry)Coroutine_clear,
     .tp_weaklistoffset = offsetof(CoroutineObject, weakreflist),

@@ -29,7 +29,7 @@ append(char *buf, size_t len, size_t cap, const char *s)
 static size_t
 append_size(char *buf, size_t len, size_t cap, size_t value)
 {
-    char digits[24];
+    char digits[24];                 /* 20 digits hold any 64-bit value */
     size_t n = 0;
     do {
         digits[n++] = (char)('0' + value % 10);

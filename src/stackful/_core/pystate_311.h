@@ -39,8 +39,8 @@ typedef struct {
  * entry (RESUME) and each JUMP_BACKWARD, reaches zero. A Python generator's frame is
  * re-entered at every next(), but a coroutine's function is entered once and resumed
  * inside a C call, so a `while cond:` loop there (which loops back with a conditional
- * jump, not JUMP_BACKWARD) would run on generic bytecode for good: measured 2.9x a
- * Python generator per item against 1.9x warm. So the function a coroutine is about to
+ * jump, not JUMP_BACKWARD) would run on generic bytecode for good (docs/benchmarks.md
+ * has the cost). So the function a coroutine is about to
  * call gets a counter one short of zero: its entry quickens it. Later versions warm up
  * on every backward branch. */
 #define STACKFUL_HAVE_WARM_ENTRY 1

@@ -127,7 +127,7 @@ ShareStack_repr(ShareStackObject *s)
 static PyGetSetDef ShareStack_getset[] = {
     {"size", (getter)ShareStack_get_size, NULL, "Usable size in bytes.", NULL},
     {"guard_page", (getter)ShareStack_get_guard_page, NULL,
-     "Whether a PROT_NONE guard page sits below the stack.", NULL},
+     "Whether a PROT_NONE guard gap sits below the stack.", NULL},
     {"owner_changes", (getter)ShareStack_get_owner_changes, NULL,
      "How many times a coroutine took the stack from another (or took it empty):\n"
      "each is a copy in, or a coroutine's first start.",
@@ -143,11 +143,13 @@ PyTypeObject StackfulShareStackType = {
     .tp_repr = (reprfunc)ShareStack_repr,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "ShareStack(size=0, *, guard_page=True)\n--\n\n"
-              "A C stack that coroutines execute on. 0 means the default size (2 MiB);\n"
-              "otherwise the usable size is at least 4096 and at least `size`, rounded up\n"
-              "to a page multiple. A coroutine that is the only user of its ShareStack\n"
-              "never copies; coroutines sharing one copy their used bytes in and out when\n"
-              "they take turns.",
+              "A C stack that coroutines execute on. 0 means the default size (a thread's:\n"
+              "8 MiB or more); otherwise the usable size is at least 64 KiB and at least\n"
+              "`size`, rounded up to a page multiple. guard_page: a 1 MiB PROT_NONE gap\n"
+              "below the stack, so that an overflow faults. A coroutine that is the only\n"
+              "user of its ShareStack never copies; coroutines sharing one copy their used\n"
+              "bytes in and out when they take turns. A ShareStack serves the coroutines of\n"
+              "one thread at a time.",
     .tp_getset = ShareStack_getset,
     .tp_new = ShareStack_new,
 };

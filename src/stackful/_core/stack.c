@@ -54,7 +54,7 @@ stackful_page_size(void)
 {
     if (page_size == 0) {
         long p = sysconf(_SC_PAGESIZE);
-        page_size = p > 0 ? (size_t)p : 4096;
+        page_size = p > 0 ? (size_t)p : 4096;    /* the smallest page Linux has */
     }
     return page_size;
 }

@@ -18,15 +18,16 @@
  * before a call.
  *
  * Why loading the control words is conditional: ldmxcsr and fldcw serialise the
- * pipeline (measured: ~12 ns -> ~46 ns per C-level switch). They are stored always and
+ * pipeline (docs/benchmarks.md: a C-level switch costs several times more with them
+ * loaded every time). They are stored always and
  * loaded only when the incoming context's value differs from the live one; the live
  * values are read back from the outgoing frame just written (not from the red zone, which
  * tools like valgrind don't expect to be used right after a stack switch).
  *
  * Why the switch returns with `pop; jmp` and not `ret`: the CPU predicts a `ret` from
  * its return-stack buffer, which holds the return addresses of the calls made on the
- * stack we just left, so every `ret` into the other stack is mispredicted (measured here
- * in a C ping-pong: 16 ns per switch with `ret`, 5 ns with `pop; jmp`). An indirect jump
+ * stack we just left, so every `ret` into the other stack is mispredicted (a C ping-pong
+ * measured in docs/benchmarks.md costs three times as much with `ret`). An indirect jump
  * is predicted from the branch history instead, which knows that a switch from a
  * resume goes back to where the coroutine suspended. The switch path tail-calls
  * stackful_switch, and the landing does what the C code would have done after it, so
