@@ -5,6 +5,7 @@ Each test reproduces a failure the core once had (in a subprocess where it crash
 """
 
 import os
+import re
 import signal
 import sys
 import textwrap
@@ -237,6 +238,7 @@ def test_recursion_in_a_coroutine_on_the_default_stack_behaves_as_in_a_thread(
     assert in_coroutine == in_thread
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_a_large_frame_near_the_bottom_of_a_stack_hits_the_guard(python_subprocess):
     # The frame lands 64-128 KiB below the stack: past a one-page guard (into whatever
     # is mapped below, another stack here), inside the guard gap.
@@ -256,6 +258,7 @@ def test_a_large_frame_near_the_bottom_of_a_stack_hits_the_guard(python_subproce
             "1048576 bytes); use a larger ShareStack") in proc.stderr
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_an_overflow_of_a_stack_without_guard_is_stopped_with_its_name(python_subprocess):
     proc = run(python_subprocess, """
         import stackful
@@ -348,11 +351,13 @@ OOM_AT_FINISH = """
 """
 
 
+@pytest.mark.not_under_asan("ASan's shadow memory does not fit under RLIMIT_AS")
 def test_out_of_memory_when_a_coroutine_finishes_is_not_fatal(python_subprocess):
     proc = run(python_subprocess, OOM_AT_FINISH.format(before=False))
     assert_ok(proc, "finished suspended")
 
 
+@pytest.mark.not_under_asan("ASan's shadow memory does not fit under RLIMIT_AS")
 def test_out_of_memory_is_a_memory_error_at_the_suspend_that_reserves(python_subprocess):
     proc = run(python_subprocess, OOM_AT_FINISH.format(before=True))
     assert_ok(proc, "suspend raised MemoryError", "finisher saw it dead")
@@ -419,6 +424,7 @@ def test_an_unstarted_coroutine_cleared_by_the_collector_is_dead():
 # ---------------------------------------------------------------------------------
 # The thread's state and the fault handler
 
+@pytest.mark.not_under_asan("ASan's shadow memory does not fit under RLIMIT_AS")
 def test_failing_to_set_up_a_thread_leaks_nothing(python_subprocess):
     proc = run(python_subprocess, """
         import resource, tracemalloc
@@ -451,6 +457,7 @@ def test_failing_to_set_up_a_thread_leaks_nothing(python_subprocess):
     assert_ok(proc, "300 True", "3")
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_the_fault_handler_passes_other_faults_on_and_stays_installed(python_subprocess):
     proc = run(python_subprocess, """
         page = native.install_repairing_handler()   # someone else's, installed first
@@ -767,12 +774,17 @@ def test_generator_throw_with_a_raising_instancecheck_raises_that():
 
 @pytest.mark.parametrize("builtin", [globals, locals, vars, dir])
 def test_builtins_that_need_a_calling_frame_say_so(builtin):
-    message = "found no calling Python frame"
-    with pytest.raises(CoroutineError, match=message) as info:
-        Coroutine(builtin).resume()
-    assert isinstance(info.value.__cause__, SystemError)
-    with pytest.raises(CoroutineError, match=message):
-        list(stackful.Generator(builtin))
+    # Called with no Python frame at all, these fail with an internal SystemError on
+    # 3.11-3.13 (3.14 falls back to __main__'s namespace): stackful says why instead.
+    for run_it in (lambda: Coroutine(builtin).resume(),
+                   lambda: list(stackful.Generator(builtin))):
+        try:
+            run_it()
+        except CoroutineError as e:
+            assert "found no calling Python frame" in str(e)
+            assert isinstance(e.__cause__, SystemError)
+        else:
+            assert sys.version_info >= (3, 14)
     # Called from a Python function, they see that function's frame, as anywhere.
     assert Coroutine(lambda: builtin()).resume() is not None
 
@@ -813,7 +825,8 @@ def test_close_unwinds_code_whose_c_caller_swallows_the_exit(python_subprocess):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["comparing",
                                         "dead ['qsort returned', 'finally ran']"]
-    assert "Exception ignored on calling ctypes callback function" in proc.stderr
+    assert re.search(r"Exception ignored (on|while) calling ctypes callback function",
+                     proc.stderr), proc.stderr
 
 
 def test_close_unwinds_code_whose_c_caller_converts_the_exit():

@@ -26,6 +26,7 @@ print("not reached")
 """
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_guard_page_overflow_is_reported(python_subprocess):
     proc = python_subprocess(OVERFLOW)
     assert proc.returncode == -signal.SIGSEGV, proc
@@ -36,6 +37,7 @@ def test_guard_page_overflow_is_reported(python_subprocess):
     ), proc.stderr
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_overflow_report_chains_to_faulthandler(python_subprocess):
     proc = python_subprocess("import faulthandler; faulthandler.enable()\n" + OVERFLOW)
     assert proc.returncode != 0
@@ -43,6 +45,7 @@ def test_overflow_report_chains_to_faulthandler(python_subprocess):
     assert "Fatal Python error: Segmentation fault" in proc.stderr
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_overflow_on_default_stack_in_a_thread(python_subprocess):
     proc = python_subprocess(NATIVE + textwrap.dedent(
         """
@@ -79,6 +82,7 @@ except RecursionError as e:
 """
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_deep_c_recursion_through_the_interpreter(python_subprocess):
     proc = python_subprocess(CALLBACK_RECURSION)
     if sys.version_info >= (3, 14):
@@ -89,6 +93,7 @@ def test_deep_c_recursion_through_the_interpreter(python_subprocess):
         assert "stackful: stack overflow in coroutine walk" in proc.stderr
 
 
+@pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_unrelated_segfault_is_not_misreported(python_subprocess):
     proc = python_subprocess(
         """
