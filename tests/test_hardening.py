@@ -547,72 +547,42 @@ def test_a_gc_callback_that_suspends_is_refused():
     assert refused == ["start", "stop"]
 
 
-def test_suspending_in_a_trace_function_does_not_silence_the_thread():
+@pytest.mark.parametrize("install", [sys.settrace, sys.setprofile],
+                         ids=["settrace", "setprofile"])
+def test_suspending_in_a_trace_or_profile_function_does_not_silence_the_thread(install):
     seen = []
 
-    def tracer(frame, event, arg):
-        if frame.f_code.co_name == "traced_in_coroutine" and event == "call":
-            stackful.suspend("suspended in the tracer")
-        seen.append((frame.f_code.co_name, event))
+    def callback(frame, event, arg):
+        if event == "call":
+            if frame.f_code.co_name == "watched_in_coroutine":
+                stackful.suspend("suspended in the callback")
+            seen.append(frame.f_code.co_name)
         return None
 
-    def traced_in_coroutine():
+    def watched_in_coroutine():
         return 1
 
-    def traced_in_main():
+    def watched_in_main():
         return 2
 
     def body():
-        sys.settrace(tracer)
+        install(callback)
         try:
-            traced_in_coroutine()
+            watched_in_coroutine()
         finally:
-            sys.settrace(None)
+            install(None)
 
     co = Coroutine(body)
-    old = sys.gettrace()
     try:
-        assert co.resume() == "suspended in the tracer"
-        sys.settrace(tracer)
-        traced_in_main()
-        sys.settrace(None)
-        assert ("traced_in_main", "call") in seen
-        co.resume()                     # back inside the tracer, which returns
+        assert co.resume() == "suspended in the callback"
+        install(callback)
+        watched_in_main()
+        install(None)
+        assert "watched_in_main" in seen
+        co.resume()                     # back inside the callback, which returns
         assert co.status == "dead"
     finally:
-        sys.settrace(old)
-
-
-def test_suspending_in_a_profile_function_does_not_silence_the_thread():
-    seen = []
-
-    def profiler(frame, event, arg):
-        if event == "call" and frame.f_code.co_name == "profiled_in_coroutine":
-            stackful.suspend("suspended in the profiler")
-        if event == "call":
-            seen.append(frame.f_code.co_name)
-
-    def profiled_in_coroutine():
-        pass
-
-    def profiled_in_main():
-        pass
-
-    def body():
-        sys.setprofile(profiler)
-        try:
-            profiled_in_coroutine()
-        finally:
-            sys.setprofile(None)
-
-    co = Coroutine(body)
-    assert co.resume() == "suspended in the profiler"
-    sys.setprofile(profiler)
-    profiled_in_main()
-    sys.setprofile(None)
-    assert "profiled_in_main" in seen
-    co.resume()
-    assert co.status == "dead"
+        install(None)
 
 
 def test_a_coroutine_resumed_from_inside_a_tracer_is_not_traced_like_a_generator():

@@ -254,6 +254,12 @@ PyObject *coroutine_checked_exception(PyObject *cls, PyObject *made);
 PyObject *coroutine_throw_into(CoroutineObject *co, PyObject *exc_instance,
                                const char *verb, stackful_landing_fn landing,
                                void *landing_arg);
+/* Sets exc_instance (owned) as the exception being raised, which a switch then carries
+ * into the coroutine switched to. */
+void coroutine_set_thrown(PyObject *exc_instance);
+/* Throwing into an unstarted coroutine (checked: enterable) is like throwing into an
+ * unstarted generator: it never runs, it is dead, the exception is raised here. */
+PyObject *coroutine_raise_unstarted(CoroutineObject *co, PyObject *exc_instance);
 PyObject *coroutine_close(CoroutineObject *co);
 /* The running coroutine, being closed, suspends again: the exit exception is raised at
  * that suspension instead (returns NULL with it set). */

@@ -87,23 +87,33 @@ coroutine_make_exception(PyObject *exc)
     return NULL;
 }
 
+void
+coroutine_set_thrown(PyObject *exc_instance)
+{
+    PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
+    Py_DECREF(exc_instance);
+}
+
+PyObject *
+coroutine_raise_unstarted(CoroutineObject *co, PyObject *exc_instance)
+{
+    coroutine_mark_dead_unstarted(co);
+    coroutine_set_thrown(exc_instance);
+    return NULL;
+}
+
 PyObject *
 coroutine_throw_into(CoroutineObject *co, PyObject *exc_instance, const char *verb,
                      stackful_landing_fn landing, void *landing_arg)
 {
     if (co->ctx.state == STATE_SUSPENDED && !co->started) {
-        /* Like a generator: it never runs, the exception is raised right here. */
         if (ctx_check_enterable(co, verb) == NULL) {
             Py_DECREF(exc_instance);
             return NULL;
         }
-        coroutine_mark_dead_unstarted(co);
-        PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
-        Py_DECREF(exc_instance);
-        return NULL;
+        return coroutine_raise_unstarted(co, exc_instance);
     }
-    PyErr_SetObject((PyObject *)Py_TYPE(exc_instance), exc_instance);
-    Py_DECREF(exc_instance);
+    coroutine_set_thrown(exc_instance);
     return ctx_resume(co, NULL, verb, landing, landing_arg);
 }
 
@@ -130,10 +140,8 @@ coroutine_close_again(CoroutineObject *co)
     co->closing--;
     PyObject *exc = coroutine_make_exception(co->is_generator ? PyExc_GeneratorExit
                                                               : StackfulCoroutineExit);
-    if (exc != NULL) {
-        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-        Py_DECREF(exc);
-    }
+    if (exc != NULL)
+        coroutine_set_thrown(exc);
     return NULL;
 }
 

@@ -141,14 +141,9 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
             Py_DECREF(instance);
             return NULL;
         }
-        /* Like throw(): it never runs, the exception is raised right here. */
-        coroutine_mark_dead_unstarted(co);
-        PyErr_SetObject((PyObject *)Py_TYPE(instance), instance);
-        Py_DECREF(instance);
-        return NULL;
+        return coroutine_raise_unstarted(co, instance);
     }
-    PyErr_SetObject((PyObject *)Py_TYPE(instance), instance);
-    Py_DECREF(instance);
+    coroutine_set_thrown(instance);
     return ctx_transfer(co, NULL);
 }
 

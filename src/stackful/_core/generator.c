@@ -158,8 +158,7 @@ Generator_throw(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
     }
     if (co->ctx.state == STATE_DEAD) {
         /* Like an exhausted Python generator: the exception is raised here. */
-        PyErr_SetObject((PyObject *)Py_TYPE(instance), instance);
-        Py_DECREF(instance);
+        coroutine_set_thrown(instance);
         return NULL;
     }
     return generator_outcome(co, coroutine_throw_into(co, instance, "throw into",
