@@ -3,31 +3,8 @@
 
 #include "chunks.h"
 
-static void *root_pool[STACKFUL_ROOT_POOL_MAX];
-static size_t root_pool_count;
-
-void *
-stackful_root_chunk_take(void)
-{
-    if (root_pool_count > 0)
-        return root_pool[--root_pool_count];
-    return PyMem_RawMalloc(STACKFUL_ROOT_CHUNK_SIZE);
-}
-
-void
-stackful_root_chunk_give(void *chunk)
-{
-    if (root_pool_count < STACKFUL_ROOT_POOL_MAX)
-        root_pool[root_pool_count++] = chunk;
-    else
-        PyMem_RawFree(chunk);
-}
-
-size_t
-stackful_root_chunk_count(void)
-{
-    return root_pool_count;
-}
+void *stackful_root_pool[STACKFUL_ROOT_POOL_MAX];
+size_t stackful_root_pool_count;
 
 static PyObjectArenaAllocator wrapped;
 static void *cache[STACKFUL_SPILL_CACHE_MAX];

@@ -14,6 +14,8 @@
 #ifndef STACKFUL_CHUNKS_H
 #define STACKFUL_CHUNKS_H
 
+#include <Python.h>
+
 #include <stddef.h>
 
 /* CPython's data-stack chunk size (DATA_STACK_CHUNK_SIZE in Python/pystate.c, the same
@@ -27,11 +29,35 @@
 #define STACKFUL_ROOT_CHUNK_SIZE ((size_t)1 << 10)
 #define STACKFUL_ROOT_POOL_MAX 256
 
+/* Finished coroutines' root chunks, for the next ones (a lifecycle takes one and gives
+ * one back: inline). */
+extern void *stackful_root_pool[STACKFUL_ROOT_POOL_MAX] __attribute__((visibility("hidden")));
+extern size_t stackful_root_pool_count __attribute__((visibility("hidden")));
+
 /* A root chunk (STACKFUL_ROOT_CHUNK_SIZE bytes, uninitialised), or NULL without an
  * exception set if memory is exhausted. */
-void *stackful_root_chunk_take(void);
-void stackful_root_chunk_give(void *chunk);
-size_t stackful_root_chunk_count(void);
+static inline void *
+stackful_root_chunk_take(void)
+{
+    if (stackful_root_pool_count > 0)
+        return stackful_root_pool[--stackful_root_pool_count];
+    return PyMem_RawMalloc(STACKFUL_ROOT_CHUNK_SIZE);
+}
+
+static inline void
+stackful_root_chunk_give(void *chunk)
+{
+    if (stackful_root_pool_count < STACKFUL_ROOT_POOL_MAX)
+        stackful_root_pool[stackful_root_pool_count++] = chunk;
+    else
+        PyMem_RawFree(chunk);
+}
+
+static inline size_t
+stackful_root_chunk_count(void)
+{
+    return stackful_root_pool_count;
+}
 
 /* Wraps the arena allocator once (idempotent). */
 void stackful_spill_cache_install(void);

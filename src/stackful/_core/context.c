@@ -79,6 +79,8 @@ stack_save(CoroutineObject *co)
     if (co->ctx.state == STATE_NORMAL) {
         co->displaced = 1;
         co->stack->displaced++;
+        if (co->thread->displaced++ == 0)
+            co->thread->rare |= THREAD_RARE_DISPLACED;
     }
     co->stats.copies_out++;
     co->stats.bytes_out += len;
@@ -99,6 +101,8 @@ stack_restore(CoroutineObject *co)
     if (co->displaced) {
         co->displaced = 0;
         co->stack->displaced--;
+        if (--co->thread->displaced == 0)
+            co->thread->rare &= ~THREAD_RARE_DISPLACED;
     }
     stackful_stack_writable(co->ctx.sp, co->save_len);
     memcpy(co->ctx.sp, co->save_buf, co->save_len);
@@ -199,13 +203,23 @@ switch_prepare_copy(ThreadObject *t, CoroutineObject *owner)
     return SWITCH_COPY;
 }
 
+/* Whether a switch from `from` to `to` is plain: nobody's canary to check, no repr state
+ * to move, no closing or collection to respect, no displaced resumer to reserve for.
+ * Plain switches (nearly all) take the switch path compiled with careful = 0, where
+ * those checks are gone; the others the same path with careful = 1. */
+INLINE int
+switch_is_plain(ThreadObject *t, Ctx *from, Ctx *to)
+{
+    return ((t->rare | from->rare | to->rare) == 0) & (PyList_GET_SIZE(t->repr_live) == 0);
+}
+
 /* Decide how a switch to `to` goes and get what it needs, before anything changes.
  * Returns a SwitchPlan for switch_to, or -1 with MemoryError set. */
 INLINE int
-switch_prepare(ThreadObject *t, Ctx *to)
+switch_prepare(ThreadObject *t, Ctx *to, int careful)
 {
     CoroutineObject *from = t->current->co;
-    if (from != NULL && UNLIKELY(from->stack->displaced != 0) &&
+    if (careful && t->displaced != 0 && from != NULL && from->stack->displaced != 0 &&
         from->ctx.state != STATE_DEAD && reserve_for_leaving(from) < 0)
         return -1;
     CoroutineObject *co = to->co;
@@ -258,15 +272,23 @@ stack_overflowed(Ctx *from)
     abort();
 }
 
+/* What few switches need: an unguarded stack's canary, repr state to move. */
+COLD void
+switch_rare(ThreadObject *t, Ctx *from, Ctx *to)
+{
+    if ((from->rare & CTX_RARE_UNGUARDED) && *from->canary != STACKFUL_CANARY)
+        stack_overflowed(from);
+    if (PyList_GET_SIZE(t->repr_live) != 0 || (to->rare & CTX_RARE_REPR))
+        thread_switch_repr_state(t, from, to);
+}
+
 INLINE PyObject *
 switch_to(ThreadObject *t, Ctx *to, PyObject *value, int plan, stackful_landing_fn landing,
-          void *landing_arg)
+          void *landing_arg, int careful)
 {
     Ctx *from = t->current;
-    if (UNLIKELY(*from->canary != STACKFUL_CANARY))
-        stack_overflowed(from);
-    if (UNLIKELY(PyList_GET_SIZE(t->repr_live) != 0 || to->repr_saved != NULL))
-        thread_switch_repr_state(t, from, to);
+    if (careful)
+        switch_rare(t, from, to);
     t->current = to;
     t->switches++;
     if (UNLIKELY(plan != SWITCH_DIRECT)) {
@@ -296,6 +318,7 @@ ctx_after_switch_work(ThreadObject *t)
 {
     CoroutineObject *finished = t->finished;
     PyObject *release = t->release;
+    t->after_work = 0;
     t->finished = NULL;
     t->release = NULL;
     PyObject *refs[2] = {NULL, NULL};
@@ -356,7 +379,7 @@ gc_refuses_leaving(const char *verb)
 INLINE int
 ctx_check_leavable(ThreadObject *t, const char *verb)
 {
-    if (UNLIKELY(stackful_tls_gc_running) && !t->current->entered_in_gc)
+    if ((t->rare & THREAD_RARE_GC) && !t->current->entered_in_gc)
         return gc_refuses_leaving(verb);
     return 0;
 }
@@ -379,10 +402,11 @@ prepare_start(CoroutineObject *co)
  * `value`: owned, or NULL with an exception set. */
 INLINE PyObject *
 enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, int hold,
-      PyObject *value, stackful_landing_fn landing, void *landing_arg)
+      PyObject *value, stackful_landing_fn landing, void *landing_arg, int careful)
 {
     int plan;
-    if ((!co->started && prepare_start(co) < 0) || (plan = switch_prepare(t, &co->ctx)) < 0) {
+    if ((!co->started && prepare_start(co) < 0) ||
+        (plan = switch_prepare(t, &co->ctx, careful)) < 0) {
         Py_XDECREF(value);
         return NULL;
     }
@@ -398,7 +422,7 @@ enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, in
         pystate_enter_in_place_of(&co->ctx.py, &from->py);
     }
     else {
-        co->ctx.entered_in_gc = stackful_tls_gc_running;
+        co->ctx.entered_in_gc = careful && (t->rare & THREAD_RARE_GC);
         pystate_enter_below(&co->ctx.py, t->tstate);
     }
     ctx_set_state(&co->ctx, STATE_RUNNING);
@@ -406,10 +430,40 @@ enter(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state, in
     if (from_state == STATE_SUSPENDED) {
         /* It leaves the chain (transfer): drop the chain's reference, if it had one. */
         from->resumer = NULL;
-        t->release = from->held ? (PyObject *)from->co : NULL;
-        from->held = 0;
+        if (from->held) {
+            t->release = (PyObject *)from->co;
+            t->after_work = 1;
+            from->held = 0;
+        }
     }
-    return switch_to(t, &co->ctx, value, plan, landing, landing_arg);
+    return switch_to(t, &co->ctx, value, plan, landing, landing_arg, careful);
+}
+
+COLD PyObject *
+enter_carefully(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state,
+                int hold, PyObject *value, stackful_landing_fn landing, void *landing_arg)
+{
+    return enter(t, co, resumer, from_state, hold, value, landing, landing_arg, 1);
+}
+
+/* The switch path for the state it is in: plain (inline) or careful (out of line). */
+INLINE PyObject *
+enter_as_needed(ThreadObject *t, CoroutineObject *co, Ctx *resumer, CoState from_state,
+                int hold, PyObject *value, stackful_landing_fn landing, void *landing_arg)
+{
+    if (LIKELY(switch_is_plain(t, t->current, &co->ctx)))
+        return enter(t, co, resumer, from_state, hold, value, landing, landing_arg, 0);
+    return enter_carefully(t, co, resumer, from_state, hold, value, landing, landing_arg);
+}
+
+/* ctx_check_enterable's common case, inline on the switch path. */
+INLINE ThreadObject *
+check_enterable(CoroutineObject *co, const char *verb)
+{
+    ThreadObject *t = stackful_tls_thread;
+    if (LIKELY(t != NULL && co->thread == t && co->ctx.state == STATE_SUSPENDED))
+        return t;
+    return ctx_check_enterable(co, verb);
 }
 
 /* The caller (resume, next, ...) holds co for the whole call: no chain reference. */
@@ -417,12 +471,55 @@ PyObject *
 ctx_resume(CoroutineObject *co, PyObject *value, const char *verb,
            stackful_landing_fn landing, void *landing_arg)
 {
-    ThreadObject *t = ctx_check_enterable(co, verb);
+    ThreadObject *t = check_enterable(co, verb);
     if (t == NULL) {
         Py_XDECREF(value);
         return NULL;
     }
-    return enter(t, co, t->current, STATE_NORMAL, 0, value, landing, landing_arg);
+    return enter_as_needed(t, co, t->current, STATE_NORMAL, 0, value, landing, landing_arg);
+}
+
+/* Coroutine.resume() and a Generator's __next__, the entry points on every round trip's
+ * path: each checks and switches in one function. */
+PyObject *
+ctx_resume_method(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (UNLIKELY(nargs > 1))
+        return stackful_too_many_args("resume", nargs, 1);
+    PyObject *value = nargs ? args[0] : Py_None;
+    if (UNLIKELY(!co->started) && value != Py_None && co->ctx.state == STATE_SUSPENDED) {
+        PyErr_SetString(PyExc_TypeError,
+                        "can't send non-None value to a just-started coroutine");
+        return NULL;
+    }
+    ThreadObject *t = check_enterable(co, "resume");
+    if (UNLIKELY(t == NULL))
+        return NULL;
+    return enter_as_needed(t, co, t->current, STATE_NORMAL, 0, Py_NewRef(value),
+                           ctx_land_resumed, t);
+}
+
+COLD PyObject *
+generator_already_executing(void)
+{
+    PyErr_SetString(PyExc_ValueError, "generator already executing");
+    return NULL;
+}
+
+PyObject *
+ctx_generator_next(CoroutineObject *co)
+{
+    CoState state = co->ctx.state;
+    if (UNLIKELY(state != STATE_SUSPENDED)) {
+        if (state == STATE_DEAD)
+            return NULL;               /* exhausted */
+        return generator_already_executing();
+    }
+    ThreadObject *t = check_enterable(co, "resume");
+    if (UNLIKELY(t == NULL))
+        return NULL;
+    return enter_as_needed(t, co, t->current, STATE_NORMAL, 0, Py_NewRef(Py_None),
+                           generator_land_next, co);
 }
 
 ThreadObject *
@@ -437,7 +534,7 @@ ctx_check_transfer(CoroutineObject *co)
                         "cannot transfer into or out of a stackful generator");
         return NULL;
     }
-    if (cur->co != NULL && cur->co->closing) {
+    if (UNLIKELY(cur->rare & CTX_RARE_CLOSING)) {
         coroutine_close_again(cur->co);
         return NULL;
     }
@@ -457,28 +554,88 @@ ctx_transfer(CoroutineObject *co, PyObject *value)
     Ctx *cur = t->current;
     if (cur->co == NULL) {
         /* The main context has no resumer to hand on: it waits, as in resume(). */
-        return enter(t, co, cur, STATE_NORMAL, 0, value, ctx_land_resumed, t);
+        return enter_as_needed(t, co, cur, STATE_NORMAL, 0, value, ctx_land_resumed, t);
     }
     /* The target takes the current coroutine's place on the chain. */
-    return enter(t, co, cur->resumer, STATE_SUSPENDED, 1, value, ctx_land_resumed, t);
+    return enter_as_needed(t, co, cur->resumer, STATE_SUSPENDED, 1, value, ctx_land_resumed,
+                           t);
 }
 
-PyObject *
-ctx_yield(ThreadObject *t, PyObject *value, const char *verb)
+INLINE PyObject *
+yield_steps(ThreadObject *t, PyObject *value, const char *verb, int careful)
 {
     Ctx *cur = t->current;
     Ctx *to = cur->resumer;
     int plan;
-    if (UNLIKELY(cur->co->closing))
+    if (careful && (cur->rare & CTX_RARE_CLOSING))
         return coroutine_close_again(cur->co);
-    if (ctx_check_leavable(t, verb) < 0 || (plan = switch_prepare(t, to)) < 0)
+    if ((careful && ctx_check_leavable(t, verb) < 0) ||
+        (plan = switch_prepare(t, to, careful)) < 0)
         return NULL;
     ctx_set_state(cur, STATE_SUSPENDED);
     cur->resumer = NULL;
     ctx_set_state(to, STATE_RUNNING);
-    t->release = cur->held ? (PyObject *)cur->co : NULL;
-    cur->held = 0;
-    return switch_to(t, to, Py_NewRef(value), plan, ctx_land_resumed, t);
+    if (UNLIKELY(cur->held)) {
+        t->release = (PyObject *)cur->co;
+        t->after_work = 1;
+        cur->held = 0;
+    }
+    return switch_to(t, to, Py_NewRef(value), plan, ctx_land_resumed, t, careful);
+}
+
+COLD PyObject *
+yield_carefully(ThreadObject *t, PyObject *value, const char *verb)
+{
+    return yield_steps(t, value, verb, 1);
+}
+
+INLINE PyObject *
+yield_to_resumer(ThreadObject *t, PyObject *value, const char *verb)
+{
+    Ctx *cur = t->current;
+    if (LIKELY(switch_is_plain(t, cur, cur->resumer)))
+        return yield_steps(t, value, verb, 0);
+    return yield_carefully(t, value, verb);
+}
+
+COLD PyObject *
+not_in_a_coroutine(const char *message)
+{
+    PyErr_SetString(StackfulCoroutineError, message);
+    return NULL;
+}
+
+/* suspend() and emit(), the functions that leave the running coroutine: each checks
+ * what kind of coroutine may call it, then switches, all in one function (they are on
+ * every round trip's path). */
+PyObject *
+ctx_suspend_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (UNLIKELY(nargs > 1))
+        return stackful_too_many_args("suspend", nargs, 1);
+    ThreadObject *t = stackful_tls_thread;
+    if (UNLIKELY(t == NULL || t->current == &t->main))
+        return not_in_a_coroutine("cannot suspend outside a coroutine");
+    if (UNLIKELY(t->current->co->is_generator)) {
+        /* Its resumer is the consumer's next(): a suspend would look like an item. */
+        return not_in_a_coroutine("cannot suspend a stackful generator: use stackful.emit() "
+                                  "to produce an item, or run suspending code in a "
+                                  "Coroutine");
+    }
+    return yield_to_resumer(t, nargs ? args[0] : Py_None, "suspend");
+}
+
+PyObject *
+ctx_emit_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (UNLIKELY(nargs > 1))
+        return stackful_too_many_args("emit", nargs, 1);
+    ThreadObject *t = stackful_tls_thread;
+    if (UNLIKELY(t == NULL || t->current->co == NULL || !t->current->co->is_generator))
+        return not_in_a_coroutine("cannot emit outside a stackful generator (emit() must "
+                                  "run inside a function decorated with "
+                                  "@stackful.generator)");
+    return yield_to_resumer(t, nargs ? args[0] : Py_None, "emit");
 }
 
 /* A C function called as a coroutine's function runs with no Python frame at all (the
@@ -545,13 +702,19 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
     ctx_set_state(to, STATE_RUNNING);
     t->finished = co;
     t->release = co->ctx.held ? (PyObject *)co : NULL;
+    t->after_work = 1;
     co->ctx.held = 0;
     /* Cannot fail: a finished coroutine's bytes are not saved, and whoever owns its
-     * resumer's stack reserved its copy-out when it last left (reserve_for_leaving). */
-    int plan = switch_prepare(t, to);
+     * resumer's stack reserved its copy-out when it last left (reserve_for_leaving).
+     * Never resumed: no landing. */
+    int careful = !switch_is_plain(t, &co->ctx, to);
+    int plan = switch_prepare(t, to, careful);
     if (plan < 0)
         Py_FatalError("stackful: a finishing coroutine's switch had nothing reserved "
                       "(bug in stackful)");
-    switch_to(t, to, result, plan, NULL, NULL);    /* never resumed: no landing */
+    if (careful)
+        switch_to(t, to, result, plan, NULL, NULL, 1);
+    else
+        switch_to(t, to, result, plan, NULL, NULL, 0);
     Py_FatalError("stackful: a finished coroutine was resumed");
 }

@@ -35,6 +35,12 @@
 #include "stack.h"
 #include "switch.h"
 
+/* Everything declared below is the core's own: hidden, so that it is reached directly
+ * (not through the GOT) from the core's other files. */
+#if defined(__GNUC__)
+#  pragma GCC visibility push(hidden)
+#endif
+
 /* INLINE: the switch path, forced into each entry point of context.c so that each ends
  * in a tail call of stackful_switch, which then returns straight into the interpreter
  * (switch_x86_64.h says why that matters). COLD: the rare paths, kept out of the way. */
@@ -64,23 +70,34 @@ extern PyObject *stackful_state_strings[STATE_COUNT];   /* interned, made at imp
 struct CoroutineObject;
 struct ThreadObject;
 
-/* An execution context: a thread's main context or a coroutine. */
+/* An execution context: a thread's main context or a coroutine. The fields every
+ * switch reads come first, in one cache line; the saved CPython state follows. */
 typedef struct Ctx {
     void *sp;                       /* machine stack pointer while not running */
-    PyStateSaved py;                /* CPython per-context state while not running */
     CoState state;                  /* changed only by ctx_set_state() */
+    unsigned int rare;              /* CTX_RARE_*: what the switch must look at, tested
+                                     * as one word so the common switch pays one test */
     PyObject *status;               /* stackful_state_strings[state]: co.status reads it
                                      * as a member, which the interpreter specialises */
     struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
     struct CoroutineObject *co;     /* NULL for a thread's main context */
-    const uint64_t *canary;         /* its stack's canary (stack.h), checked whenever
-                                     * it is switched away from */
+    int held;                       /* the chain owns a reference to co (context.c) */
     int entered_in_gc;              /* the collector was running when it was entered:
                                      * the collection is below it on the chain */
+    const uint64_t *canary;         /* its stack's canary (stack.h), checked whenever
+                                     * it is switched away from (CTX_RARE_UNGUARDED) */
     PyObject *repr_saved;           /* its repr-recursion list while another context
                                      * runs (NULL: empty), see thread.c */
-    int held;                       /* the chain owns a reference to co (context.c) */
+    PyStateSaved py;                /* CPython per-context state while not running */
 } Ctx;
+
+/* Bits of Ctx.rare. */
+#define CTX_RARE_UNGUARDED 1u       /* on a stack without guard: check its canary */
+#define CTX_RARE_REPR 2u            /* has repr-recursion state saved (repr_saved) */
+#define CTX_RARE_CLOSING 4u         /* being closed: suspending raises the exit again */
+/* Bits of ThreadObject.rare. */
+#define THREAD_RARE_DISPLACED 1u    /* a normal context's bytes are off its share stack */
+#define THREAD_RARE_GC 2u           /* the cycle collector runs in this thread */
 
 static inline void
 ctx_set_state(Ctx *c, CoState state)
@@ -111,27 +128,33 @@ typedef struct {
 
 typedef struct ThreadObject {
     PyObject_HEAD
-    Ctx main;                       /* the thread's main context */
+    /* What every switch reads and writes, together. */
     Ctx *current;                   /* the running context */
     PyThreadState *tstate;
+    unsigned int rare;              /* THREAD_RARE_*: with the contexts' CTX_RARE_*, what
+                                     * makes a switch take the careful path */
+    /* Work handed across a switch, done by ctx_after_switch() on the receiving side:
+     * after_work says there is some (one test on every switch's landing). */
+    int after_work;
+    struct CoroutineObject *finished;
+    PyObject *release;
+    unsigned long long switches;
+    /* Py_ReprEnter's list of the objects being repr'd, which CPython keeps in the
+     * thread-state dict: per context here (a coroutine suspended inside repr(x) must
+     * not make another context's repr(x) print "[...]"). repr_live is the list in the
+     * dict, repr_spare an empty one ready for a context that has none. */
+    PyObject *repr_live;
+    PyObject *repr_spare;
+    PyObject *thread_dict;
+    PyObject *repr_key;
+    Py_ssize_t displaced;           /* sum of its share stacks' `displaced` */
+    Ctx main;                       /* the thread's main context */
     int alive;                      /* cleared when the OS thread's state is torn down */
     ShareStackObject *default_stacks[DEFAULT_STACKS];
     unsigned int next_default;      /* round-robin over default_stacks */
     unsigned int top_counter;       /* numbers its coroutines' stack-top offsets */
     StackMem *helper;               /* small stack the share-stack copies run on */
     void *altstack;                 /* signal stack for the overflow report */
-    unsigned long long switches;
-    /* Py_ReprEnter's list of the objects being repr'd, which CPython keeps in the
-     * thread-state dict: per context here (a coroutine suspended inside repr(x) must
-     * not make another context's repr(x) print "[...]"). repr_live is the list in the
-     * dict, repr_spare an empty one ready for a context that has none. */
-    PyObject *thread_dict;
-    PyObject *repr_key;
-    PyObject *repr_live;
-    PyObject *repr_spare;
-    /* Work handed across a switch, done by ctx_after_switch() on the receiving side. */
-    struct CoroutineObject *finished;
-    PyObject *release;
     /* The copy job for the helper stack. */
     Ctx *job_from, *job_to;
     PyObject *job_value;
@@ -200,8 +223,22 @@ int stackful_gc_phase_install(PyObject *module);
 
 /* ---- thread.c */
 /* The calling thread's state, made on first use (NULL with an exception set). */
-ThreadObject *thread_get(void);
-ShareStackObject *thread_default_stack(ThreadObject *t);
+ThreadObject *thread_create(void);
+static inline ThreadObject *
+thread_get(void)
+{
+    ThreadObject *t = stackful_tls_thread;
+    return LIKELY(t != NULL) ? t : thread_create();
+}
+ShareStackObject *thread_make_default_stack(ThreadObject *t, unsigned int i);
+/* The next of the thread's default share stacks (made on first use). */
+static inline ShareStackObject *
+thread_default_stack(ThreadObject *t)
+{
+    unsigned int i = t->next_default++ % DEFAULT_STACKS;
+    ShareStackObject *s = t->default_stacks[i];
+    return LIKELY(s != NULL) ? s : thread_make_default_stack(t, i);
+}
 /* The switch from `from` to `to` moves the repr-recursion state (no allocation, no
  * Python code; only when either side has any). */
 void thread_switch_repr_state(ThreadObject *t, Ctx *from, Ctx *to);
@@ -216,9 +253,15 @@ void thread_replenish_repr_spare(ThreadObject *t);
  * what the call returns (ctx_land_resumed: just that value). */
 PyObject *ctx_resume(CoroutineObject *co, PyObject *value, const char *verb,
                      stackful_landing_fn landing, void *landing_arg);
-/* Return control (and value, borrowed) from the running coroutine to its resumer:
- * suspend() and emit(), `verb` naming which. */
-PyObject *ctx_yield(ThreadObject *t, PyObject *value, const char *verb);
+/* Coroutine.resume() and a Generator's __next__ (generator_land_next makes next()'s
+ * answer on arrival). */
+PyObject *ctx_resume_method(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs);
+PyObject *ctx_generator_next(CoroutineObject *co);
+void *generator_land_next(void *value, void *co);
+/* The module's suspend() and emit(): they return control (and a value) from the
+ * running coroutine to its resumer. */
+PyObject *ctx_suspend_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *ctx_emit_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 /* Symmetric transfer from the running context to co (lowlevel.transfer), and its check
  * (ctx_check_enterable, and no generator on either side). */
 PyObject *ctx_transfer(CoroutineObject *co, PyObject *value);
@@ -230,8 +273,7 @@ void ctx_after_switch_work(ThreadObject *t);
 static inline PyObject *
 ctx_after_switch(ThreadObject *t, PyObject *value)
 {
-    if (UNLIKELY(((uintptr_t)t->finished | (uintptr_t)t->release) != 0 ||
-                 t->repr_spare == NULL))
+    if (UNLIKELY(t->after_work))
         ctx_after_switch_work(t);
     return value;
 }
@@ -272,19 +314,44 @@ PyObject *coroutine_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
 PyObject *Coroutine_get_frame(CoroutineObject *co, void *closure);
 int Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg);
 int Coroutine_clear(CoroutineObject *co);
-int stackful_check_max_args(const char *name, Py_ssize_t nargs, Py_ssize_t max);
+/* "name() takes at most max arguments (nargs given)": NULL with TypeError. */
+PyObject *stackful_too_many_args(const char *name, Py_ssize_t nargs, Py_ssize_t max);
 /* For the overflow report: the coroutine's function name, read without allocating. */
 size_t coroutine_describe(void *owner, char *buf, size_t size);
 
 /* ---- sharestack.c */
 ShareStackObject *sharestack_create(PyTypeObject *type, size_t usable, int guard);
+int sharestack_refuse_thread(void);
 /* co (of thread t) starts to use its stack: -1 with CoroutineError if another thread's
  * coroutines use it. */
-int sharestack_use(ShareStackObject *s, CoroutineObject *co, ThreadObject *t);
+static inline int
+sharestack_use(ShareStackObject *s, CoroutineObject *co, ThreadObject *t)
+{
+    if (UNLIKELY(s->users > 0 && s->thread != t))
+        return sharestack_refuse_thread();
+    s->thread = t;
+    s->users++;
+    co->uses_stack = 1;
+    return 0;
+}
+
 /* co is dead or freed: it does not use its stack any more (idempotent). */
-void sharestack_unuse(CoroutineObject *co);
+static inline void
+sharestack_unuse(CoroutineObject *co)
+{
+    if (!co->uses_stack)
+        return;
+    co->uses_stack = 0;
+    ShareStackObject *s = co->stack;
+    if (--s->users == 0)
+        s->thread = NULL;
+}
 
 /* ---- functions.c */
 extern PyMethodDef stackful_module_methods[];
+
+#if defined(__GNUC__)
+#  pragma GCC visibility pop
+#endif
 
 #endif

@@ -25,14 +25,12 @@
 #define TOP_OFFSET_STRIDE 97u
 #define TOP_OFFSET_MAX_FRACTION 16
 
-int
-stackful_check_max_args(const char *name, Py_ssize_t nargs, Py_ssize_t max)
+PyObject *
+stackful_too_many_args(const char *name, Py_ssize_t nargs, Py_ssize_t max)
 {
-    if (nargs <= max)
-        return 0;
     PyErr_Format(PyExc_TypeError, "%s() takes at most %zd argument%s (%zd given)", name,
                  max, max == 1 ? "" : "s", nargs);
-    return -1;
+    return NULL;
 }
 
 void
@@ -47,20 +45,6 @@ coroutine_mark_dead_unstarted(CoroutineObject *co)
 
 /* ------------------------------------------------------------------------------ */
 /* Methods                                                                        */
-
-static PyObject *
-Coroutine_resume(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (stackful_check_max_args("resume", nargs, 1) < 0)
-        return NULL;
-    PyObject *value = nargs ? args[0] : Py_None;
-    if (!co->started && value != Py_None && co->ctx.state == STATE_SUSPENDED) {
-        PyErr_SetString(PyExc_TypeError,
-                        "can't send non-None value to a just-started coroutine");
-        return NULL;
-    }
-    return ctx_resume(co, Py_NewRef(value), "resume", ctx_land_resumed, co->thread);
-}
 
 PyObject *
 coroutine_checked_exception(PyObject *cls, PyObject *made)
@@ -137,7 +121,8 @@ Coroutine_throw(CoroutineObject *co, PyObject *exc)
 PyObject *
 coroutine_close_again(CoroutineObject *co)
 {
-    co->closing--;
+    if (--co->closing == 0)
+        co->ctx.rare &= ~CTX_RARE_CLOSING;
     PyObject *exc = coroutine_make_exception(co->is_generator ? PyExc_GeneratorExit
                                                               : StackfulCoroutineExit);
     if (exc != NULL)
@@ -160,8 +145,10 @@ coroutine_close(CoroutineObject *co)
     if (exc == NULL)
         return NULL;
     co->closing = CLOSE_REPEATS;
+    co->ctx.rare |= CTX_RARE_CLOSING;
     PyObject *result = coroutine_throw_into(co, exc, "close", ctx_land_resumed, co->thread);
     co->closing = 0;
+    co->ctx.rare &= ~CTX_RARE_CLOSING;
     if (result != NULL) {
         Py_DECREF(result);
         if (co->ctx.state != STATE_DEAD) {
@@ -280,10 +267,10 @@ static PyObject *
 coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *values, PyObject *kwnames,
                  PyObject *stack, PyObject *context)
 {
-    const char *type_name = type == &StackfulGeneratorType ? "Generator" : "Coroutine";
+#define TYPE_NAME (type == &StackfulGeneratorType ? "Generator" : "Coroutine")
     if (!PyCallable_Check(fn)) {
         PyErr_Format(PyExc_TypeError, "%s() argument 'fn' must be callable, not %.200s",
-                     type_name, Py_TYPE(fn)->tp_name);
+                     TYPE_NAME, Py_TYPE(fn)->tp_name);
         goto error;
     }
     if (stack == Py_None)
@@ -293,15 +280,16 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *values, PyObject *k
     if (stack != NULL && !PyObject_TypeCheck(stack, &StackfulShareStackType)) {
         PyErr_Format(PyExc_TypeError,
                      "%s() argument 'stack' must be a ShareStack or None, not %.200s",
-                     type_name, Py_TYPE(stack)->tp_name);
+                     TYPE_NAME, Py_TYPE(stack)->tp_name);
         goto error;
     }
     if (context != NULL && !PyContext_CheckExact(context)) {
         PyErr_Format(PyExc_TypeError,
                      "%s() argument 'context' must be a contextvars.Context or None, "
-                     "not %.200s", type_name, Py_TYPE(context)->tp_name);
+                     "not %.200s", TYPE_NAME, Py_TYPE(context)->tp_name);
         goto error;
     }
+#undef TYPE_NAME
     ThreadObject *t = thread_get();
     if (t == NULL)
         goto error;
@@ -321,8 +309,10 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *values, PyObject *k
         goto error;
     co->ctx.co = co;
     co->ctx.canary = ((ShareStackObject *)stack)->mem->canary;
+    if (!((ShareStackObject *)stack)->mem->guard)
+        co->ctx.rare |= CTX_RARE_UNGUARDED;
     ctx_set_state(&co->ctx, STATE_SUSPENDED);
-    co->is_generator = PyObject_TypeCheck(co, &StackfulGeneratorType);
+    co->is_generator = type == &StackfulGeneratorType;     /* a final type */
     co->fn = Py_NewRef(fn);
     co->args = values;
     co->kwnames = kwnames;
@@ -559,7 +549,7 @@ Coroutine_dealloc(CoroutineObject *co)
 /* The type                                                                       */
 
 static PyMethodDef Coroutine_methods[] = {
-    {"resume", (PyCFunction)(void (*)(void))Coroutine_resume, METH_FASTCALL,
+    {"resume", (PyCFunction)(void (*)(void))ctx_resume_method, METH_FASTCALL,
      "resume($self, value=None, /)\n--\n\n"
      "Run the coroutine until it suspends or finishes. Returns the value passed to\n"
      "suspend(), or the function's return value. An exception escaping the function\n"

@@ -1,48 +1,13 @@
-/* functions.c -- the module's functions: suspend, emit, transfer, and introspection.
+/* functions.c -- the module's functions: transfer, and introspection (suspend() and
+ * emit() are context.c's: they are the switch path itself).
  *
  * Design principles:
- *  - suspend(), emit() and transfer() are the only functions that leave the running
- *    coroutine; each checks what kind of coroutine may call it, builds what it hands
- *    over, and leaves the switch to context.c as its last step.
+ *  - transfer() builds what it hands over, and leaves checking and switching to
+ *    context.c as its last step.
  *  - Introspection reads counters; it never switches and never fails but for memory. */
 #include "core.h"
 
 #include "chunks.h"
-
-static PyObject *
-mod_suspend(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
-{
-    if (stackful_check_max_args("suspend", nargs, 1) < 0)
-        return NULL;
-    ThreadObject *t = stackful_tls_thread;
-    if (t == NULL || t->current == &t->main) {
-        PyErr_SetString(StackfulCoroutineError, "cannot suspend outside a coroutine");
-        return NULL;
-    }
-    if (t->current->co->is_generator) {
-        /* Its resumer is the consumer's next(): a suspend would look like an item. */
-        PyErr_SetString(StackfulCoroutineError,
-                        "cannot suspend a stackful generator: use stackful.emit() to "
-                        "produce an item, or run suspending code in a Coroutine");
-        return NULL;
-    }
-    return ctx_yield(t, nargs ? args[0] : Py_None, "suspend");
-}
-
-static PyObject *
-mod_emit(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
-{
-    if (stackful_check_max_args("emit", nargs, 1) < 0)
-        return NULL;
-    ThreadObject *t = stackful_tls_thread;
-    if (t == NULL || t->current->co == NULL || !t->current->co->is_generator) {
-        PyErr_SetString(StackfulCoroutineError,
-                        "cannot emit outside a stackful generator (emit() must run "
-                        "inside a function decorated with @stackful.generator)");
-        return NULL;
-    }
-    return ctx_yield(t, nargs ? args[0] : Py_None, "emit");
-}
 
 static PyObject *
 mod_current(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
@@ -163,11 +128,11 @@ mod_pool_info(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 }
 
 PyMethodDef stackful_module_methods[] = {
-    {"suspend", (PyCFunction)(void (*)(void))mod_suspend, METH_FASTCALL,
+    {"suspend", (PyCFunction)(void (*)(void))ctx_suspend_function, METH_FASTCALL,
      "suspend(value=None, /)\n--\n\n"
      "Suspend the running coroutine, returning control (and value) to the context\n"
      "that resumed it. Returns the value passed to the next resume()."},
-    {"emit", (PyCFunction)(void (*)(void))mod_emit, METH_FASTCALL,
+    {"emit", (PyCFunction)(void (*)(void))ctx_emit_function, METH_FASTCALL,
      "emit(value=None, /)\n--\n\n"
      "Produce the next item of the running stackful generator, from any call depth.\n"
      "Returns the value sent by the consumer (None for next())."},

@@ -55,7 +55,8 @@ gc_phase_begins(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t n
     if (nargs >= 1 && phase_is(args[0], "start")) {
         if (keep_ends_last() < 0)
             return NULL;
-        stackful_tls_gc_running++;
+        if (stackful_tls_gc_running++ == 0 && stackful_tls_thread != NULL)
+            stackful_tls_thread->rare |= THREAD_RARE_GC;
     }
     Py_RETURN_NONE;
 }
@@ -63,8 +64,9 @@ gc_phase_begins(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t n
 static PyObject *
 gc_phase_ends(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs >= 1 && phase_is(args[0], "stop") && stackful_tls_gc_running > 0)
-        stackful_tls_gc_running--;
+    if (nargs >= 1 && phase_is(args[0], "stop") && stackful_tls_gc_running > 0 &&
+        --stackful_tls_gc_running == 0 && stackful_tls_thread != NULL)
+        stackful_tls_thread->rare &= ~THREAD_RARE_GC;
     Py_RETURN_NONE;
 }
 

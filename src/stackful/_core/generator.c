@@ -65,8 +65,8 @@ generator_outcome(CoroutineObject *co, PyObject *result, int iternext)
 
 /* Landings of a consumer suspended in next() / send(): the generator protocol's answer
  * is made on arrival, so that the switch is the last thing next() does. */
-static void *
-land_next(void *value, void *co)
+void *
+generator_land_next(void *value, void *co)
 {
     CoroutineObject *gen = co;
     return generator_outcome(gen, ctx_after_switch(gen->thread, value), 1);
@@ -87,14 +87,6 @@ generator_check_runnable(CoroutineObject *co)
         return -1;
     }
     return 0;
-}
-
-static PyObject *
-Generator_iternext(CoroutineObject *co)
-{
-    if (co->ctx.state == STATE_DEAD || generator_check_runnable(co) < 0)
-        return NULL;
-    return ctx_resume(co, Py_NewRef(Py_None), "resume", land_next, co);
 }
 
 static PyObject *
@@ -211,7 +203,7 @@ PyTypeObject StackfulGeneratorType = {
     .tp_traverse = (traverseproc)Coroutine_traverse,
     .tp_clear = (inquiry)Coroutine_clear,
     .tp_iter = PyObject_SelfIter,
-    .tp_iternext = (iternextfunc)Generator_iternext,
+    .tp_iternext = (iternextfunc)ctx_generator_next,
     .tp_methods = Generator_methods,
     .tp_getset = Generator_getset,
     .tp_new = coroutine_new,

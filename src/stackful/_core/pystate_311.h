@@ -23,16 +23,23 @@
  * keeps the live cframe's copy current (sys.settrace updates it, each return passes it
  * down to the caller's cframe). The incoming context's innermost cframe may have slept
  * through a sys.settrace(), or have been left inside a trace callback: it gets the
- * flag computed from the thread's state as CPython computes it
- * (_PyThreadState_UpdateTracingState), once its `tracing` count is back. */
+ * live flag of the context just left when their `tracing` counts agree (the trace
+ * functions are the thread's), else the flag computed from the thread's state as
+ * CPython computes it (_PyThreadState_UpdateTracingState). */
+static inline uint8_t
+use_tracing_now(PyThreadState *ts)
+{
+    return (ts->tracing == 0 && (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL))
+           ? 255 : 0;
+}
+#define STACKFUL_SAVE_EXTRA(s, ts) ((s)->use_tracing = (ts)->cframe->use_tracing)
 #define STACKFUL_RESTORE_EXTRA(s, prev, ts)                                           \
-    ((void)(s), (void)(prev),                                                         \
-     (ts)->cframe->use_tracing = ((ts)->tracing == 0 &&                                \
-                                  ((ts)->c_tracefunc != NULL ||                        \
-                                   (ts)->c_profilefunc != NULL)) ? 255 : 0)
+    ((void)(s), (ts)->cframe->use_tracing = ((ts)->tracing == (prev)->tracing)         \
+                                            ? (prev)->use_tracing : use_tracing_now(ts))
 
 typedef struct {
     STACKFUL_COMMON_SAVED_FIELDS
+    uint8_t use_tracing;    /* the live cframe's flag, at the last save (see above) */
 } PyStateSaved;
 
 /* 3.11 specialises ("quickens") a code object once its warm-up counter, bumped at each

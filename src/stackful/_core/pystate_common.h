@@ -21,7 +21,9 @@
 #ifndef STACKFUL_PYSTATE_COMMON_H
 #define STACKFUL_PYSTATE_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "chunks.h"
 
@@ -52,6 +54,14 @@ datastack_init(PyStateSaved *s)
 /* ------------------------------------------------------------------------------ */
 /* Save, restore, start                                                           */
 
+/* `tracing` and its event are adjacent in the thread state of every supported version,
+ * and in PyStateSaved: one 8-byte copy moves both. */
+#define TRACING_PAIR_SIZE (2 * sizeof(int))
+_Static_assert(offsetof(PyThreadState, STACKFUL_TRACING_EVENT) ==
+               offsetof(PyThreadState, tracing) + sizeof(int), "tracing pair");
+_Static_assert(offsetof(PyStateSaved, tracing_event) ==
+               offsetof(PyStateSaved, tracing) + sizeof(int), "tracing pair");
+
 /* What a version saves and restores beyond the common fields (defaults: nothing). */
 #ifndef STACKFUL_SAVE_EXTRA
 #  define STACKFUL_SAVE_EXTRA(s, ts) ((void)0)
@@ -63,7 +73,14 @@ datastack_init(PyStateSaved *s)
 #  define STACKFUL_INIT_EXTRA(s, lo, hi) ((void)(lo), (void)(hi), 0)
 #endif
 
-static inline void
+/* The switch path's steps: inlined into every one of its copies. */
+#if defined(__GNUC__)
+#  define PYSTATE_SWITCH_STEP static inline __attribute__((always_inline))
+#else
+#  define PYSTATE_SWITCH_STEP static inline
+#endif
+
+PYSTATE_SWITCH_STEP void
 pystate_save(PyStateSaved *s, PyThreadState *ts)
 {
     STACKFUL_SAVE_EXTRA(s, ts);
@@ -85,12 +102,11 @@ pystate_save(PyStateSaved *s, PyThreadState *ts)
     s->datastack_limit = ts->datastack_limit;
     s->exc_info = ts->exc_info;
     s->context = ts->context;
-    s->tracing_own = ts->tracing - s->tracing_inherited;
-    s->tracing_event = ts->STACKFUL_TRACING_EVENT;
+    memcpy(&s->tracing, &ts->tracing, TRACING_PAIR_SIZE);
 }
 
 /* `prev`: the state pystate_save just saved for the context being left. */
-static inline void
+PYSTATE_SWITCH_STEP void
 pystate_restore(PyStateSaved *s, const PyStateSaved *prev, PyThreadState *ts)
 {
 #if STACKFUL_HAS_CFRAME
@@ -109,10 +125,8 @@ pystate_restore(PyStateSaved *s, const PyStateSaved *prev, PyThreadState *ts)
     ts->datastack_top = s->datastack_top;
     ts->datastack_limit = s->datastack_limit;
     ts->exc_info = s->exc_info;
-    ts->context = s->context;
-    s->context = NULL;
-    ts->tracing = s->tracing_inherited + s->tracing_own;
-    ts->STACKFUL_TRACING_EVENT = s->tracing_event;
+    ts->context = s->context;      /* the thread state's now; s's is stale until saved */
+    memcpy(&ts->tracing, &s->tracing, TRACING_PAIR_SIZE);
     /* ContextVar.get() caches by (context, version): a new version invalidates it. */
     ts->context_ver++;
     STACKFUL_RESTORE_EXTRA(s, prev, ts);
@@ -124,12 +138,14 @@ pystate_restore(PyStateSaved *s, const PyStateSaved *prev, PyThreadState *ts)
 static inline void
 pystate_enter_below(PyStateSaved *s, PyThreadState *ts)
 {
+    s->tracing += ts->tracing - s->tracing_inherited;
     s->tracing_inherited = ts->tracing;
 }
 
 static inline void
 pystate_enter_in_place_of(PyStateSaved *s, const PyStateSaved *replaced)
 {
+    s->tracing += replaced->tracing_inherited - s->tracing_inherited;
     s->tracing_inherited = replaced->tracing_inherited;
 }
 
@@ -161,7 +177,7 @@ pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context,
     s->py_depth = 0;
     s->exc_info = &own->exc_state;
     s->context = context;
-    s->tracing_own = 0;
+    s->tracing = 0;
     s->tracing_inherited = 0;
     s->tracing_event = 0;
     return 0;

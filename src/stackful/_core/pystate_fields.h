@@ -28,14 +28,15 @@
  * c_depth (3.12, 3.13): c_recursion_remaining, stored as a depth below the thread's
  *   C recursion limit: C recursion is a property of the C stack, and each context has
  *   its own (a new coroutine starts at 0, with the whole budget).
- * tracing_own, tracing_inherited, tracing_event: the thread state's `tracing` counts the
+ * tracing, tracing_inherited, tracing_event: the thread state's `tracing` counts the
  *   trace, profile and (3.12+) monitoring callbacks running now, during which no events
  *   are reported (so a tracer is not traced). A callback that suspends its coroutine
- *   must not silence the thread: each context keeps the count of callbacks running in
- *   its own frames (own), and runs with that plus the count of the context that
- *   resumed it (inherited: a coroutine resumed from inside a callback is inside it, as
- *   a generator would be). tracing_event (3.11 tracing_what, 3.12+ what_event) is the
- *   event of the innermost of those callbacks.
+ *   must not silence the thread: each context runs with the count of callbacks running
+ *   in its own frames plus the count of the context that resumed it (inherited: a
+ *   coroutine resumed from inside a callback is inside it, as a generator would be).
+ *   `tracing` is that sum, saved and restored as it is; entering a context below a new
+ *   resumer replaces the inherited part (pystate_enter_below). tracing_event (3.11
+ *   tracing_what, 3.12+ what_event) is the event of the innermost of those callbacks.
  * trash_delete_nesting (3.11, 3.12): trash-can deallocation nesting is a property of
  *   the C stack being unwound. The list of deferred deallocations (delete_later) stays
  *   per thread on every version: it is garbage that any context may free once it is
@@ -64,9 +65,9 @@
     PyObject **datastack_limit;                                                     \
     _PyErr_StackItem *exc_info;                                                     \
     PyObject *context;                                                              \
-    int tracing_own;                                                                \
-    int tracing_inherited;                                                          \
+    int tracing;                /* with tracing_event: as in the thread state */    \
     int tracing_event;                                                              \
+    int tracing_inherited;                                                          \
     STACKFUL_CFRAME_FIELD                                                           \
     STACKFUL_C_DEPTH_FIELD                                                          \
     STACKFUL_TRASH_FIELD

@@ -10,30 +10,13 @@
 #include <string.h>
 
 int
-sharestack_use(ShareStackObject *s, CoroutineObject *co, ThreadObject *t)
+sharestack_refuse_thread(void)
 {
-    if (s->users > 0 && s->thread != t) {
-        PyErr_SetString(StackfulCoroutineError,
-                        "cannot create a coroutine on a ShareStack that coroutines of "
-                        "another thread use (a share stack holds their live frames); "
-                        "give each thread its own ShareStack");
-        return -1;
-    }
-    s->thread = t;
-    s->users++;
-    co->uses_stack = 1;
-    return 0;
-}
-
-void
-sharestack_unuse(CoroutineObject *co)
-{
-    if (!co->uses_stack)
-        return;
-    co->uses_stack = 0;
-    ShareStackObject *s = co->stack;
-    if (--s->users == 0)
-        s->thread = NULL;
+    PyErr_SetString(StackfulCoroutineError,
+                    "cannot create a coroutine on a ShareStack that coroutines of "
+                    "another thread use (a share stack holds their live frames); "
+                    "give each thread its own ShareStack");
+    return -1;
 }
 
 ShareStackObject *

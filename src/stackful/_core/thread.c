@@ -119,9 +119,15 @@ thread_switch_repr_state(ThreadObject *t, Ctx *from, Ctx *to)
             return;                  /* out of memory earlier: the state stays shared */
         incoming = t->repr_spare;
         t->repr_spare = NULL;
+        t->after_work = 1;           /* a new spare, once Python code may run */
     }
     from->repr_saved = outgoing;             /* repr_live's reference */
+    if (outgoing != NULL)
+        from->rare |= CTX_RARE_REPR;
+    else
+        from->rare &= ~CTX_RARE_REPR;
     to->repr_saved = NULL;
+    to->rare &= ~CTX_RARE_REPR;
     t->repr_live = incoming;                 /* the saved (or spare) reference */
     /* Replaces the value of a key that exists: no allocation; the dict takes a
      * reference to the incoming list and drops its own to the outgoing one. */
@@ -148,7 +154,7 @@ thread_replenish_repr_spare(ThreadObject *t)
     PyErr_Restore(exc_type, exc_value, exc_tb);
 }
 
-static ThreadObject *
+ThreadObject *
 thread_create(void)
 {
     PyObject *dict = PyThreadState_GetDict();
@@ -164,6 +170,8 @@ thread_create(void)
     t->main.canary = &stackful_constant_canary;
     t->current = &t->main;
     t->tstate = PyThreadState_Get();
+    if (stackful_tls_gc_running)          /* made inside a collection */
+        t->rare |= THREAD_RARE_GC;
     t->alive = 1;
     ThreadSentinelObject *sentinel = PyObject_New(ThreadSentinelObject,
                                                   &StackfulThreadSentinelType);
@@ -201,19 +209,10 @@ thread_create(void)
     return t;
 }
 
-ThreadObject *
-thread_get(void)
-{
-    ThreadObject *t = stackful_tls_thread;
-    return t != NULL ? t : thread_create();
-}
-
 ShareStackObject *
-thread_default_stack(ThreadObject *t)
+thread_make_default_stack(ThreadObject *t, unsigned int i)
 {
-    unsigned int i = t->next_default++ % DEFAULT_STACKS;
-    if (t->default_stacks[i] == NULL)
-        t->default_stacks[i] = sharestack_create(&StackfulShareStackType,
-                                                 stackful_default_stack_size(), 1);
+    t->default_stacks[i] = sharestack_create(&StackfulShareStackType,
+                                             stackful_default_stack_size(), 1);
     return t->default_stacks[i];
 }
