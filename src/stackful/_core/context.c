@@ -276,7 +276,7 @@ stack_overflowed(Ctx *from)
 COLD void
 switch_rare(ThreadObject *t, Ctx *from, Ctx *to)
 {
-    if ((from->rare & CTX_RARE_UNGUARDED) && *from->canary != STACKFUL_CANARY)
+    if ((from->rare & CTX_RARE_UNGUARDED) && *from->co->stack->mem->canary != STACKFUL_CANARY)
         stack_overflowed(from);
     if (PyList_GET_SIZE(t->repr_live) != 0 || (to->rare & CTX_RARE_REPR))
         thread_switch_repr_state(t, from, to);
@@ -672,6 +672,49 @@ explain_frameless_failure(CoroutineObject *co)
     Py_XDECREF(tb);
 }
 
+COLD PyObject *
+unexpected_call_result(CoroutineObject *co, PyObject *result)
+{
+    if (result == NULL) {
+        PyErr_Format(PyExc_SystemError, "%R returned NULL without setting an exception",
+                     co->fn);
+        return NULL;
+    }
+    Py_DECREF(result);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyErr_Format(PyExc_SystemError, "%R returned a result with an exception set", co->fn);
+    PyObject *t2, *v2, *tb2;
+    PyErr_Fetch(&t2, &v2, &tb2);
+    PyErr_NormalizeException(&t2, &v2, &tb2);
+    if (value != NULL)
+        PyException_SetCause(v2, value);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    PyErr_Restore(t2, v2, tb2);
+    return NULL;
+}
+
+/* fn(*args, **kwargs), called straight through its vectorcall when it has one: every
+ * frame of this call stays under the coroutine's suspensions, in the bytes a share
+ * stack copies. The function gets the arguments borrowed (co keeps them), and its
+ * result is checked as CPython checks a C function's. */
+INLINE PyObject *
+call_function(CoroutineObject *co)
+{
+    Py_ssize_t nkw = co->kwnames ? PyTuple_GET_SIZE(co->kwnames) : 0;
+    PyObject *const *argv = &PyTuple_GET_ITEM(co->args, 0);
+    size_t nargs = (size_t)(PyTuple_GET_SIZE(co->args) - nkw);
+    vectorcallfunc call = PyVectorcall_Function(co->fn);
+    if (call == NULL)
+        return PyObject_Vectorcall(co->fn, argv, nargs, co->kwnames);
+    PyObject *result = call(co->fn, argv, nargs, co->kwnames);
+    if (UNLIKELY((result == NULL) != (PyErr_Occurred() != NULL)))
+        return unexpected_call_result(co, result);
+    return result;
+}
+
 /* The bottom of every coroutine's C stack. Never returns: the last switch away from a
  * finished coroutine never comes back. */
 _Noreturn void *
@@ -686,11 +729,8 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
     }
     else {
         Py_DECREF(value);     /* None: the first resume's value */
-        Py_ssize_t nkw = co->kwnames ? PyTuple_GET_SIZE(co->kwnames) : 0;
         pystate_warm_entry(co->fn);
-        result = PyObject_Vectorcall(co->fn, &PyTuple_GET_ITEM(co->args, 0),
-                                     (size_t)(PyTuple_GET_SIZE(co->args) - nkw),
-                                     co->kwnames);
+        result = call_function(co);
         Py_CLEAR(co->args);
         Py_CLEAR(co->kwnames);
         if (result == NULL)

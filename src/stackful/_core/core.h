@@ -75,24 +75,23 @@ struct ThreadObject;
 typedef struct Ctx {
     void *sp;                       /* machine stack pointer while not running */
     CoState state;                  /* changed only by ctx_set_state() */
-    unsigned int rare;              /* CTX_RARE_*: what the switch must look at, tested
+    uint16_t rare;                  /* CTX_RARE_*: what the switch must look at, tested
                                      * as one word so the common switch pays one test */
+    uint8_t held;                   /* the chain owns a reference to co (context.c) */
+    uint8_t entered_in_gc;          /* the collector was running when it was entered:
+                                     * the collection is below it on the chain */
     PyObject *status;               /* stackful_state_strings[state]: co.status reads it
                                      * as a member, which the interpreter specialises */
     struct Ctx *resumer;            /* where suspend() returns to, while on the chain */
     struct CoroutineObject *co;     /* NULL for a thread's main context */
-    int held;                       /* the chain owns a reference to co (context.c) */
-    int entered_in_gc;              /* the collector was running when it was entered:
-                                     * the collection is below it on the chain */
-    const uint64_t *canary;         /* its stack's canary (stack.h), checked whenever
-                                     * it is switched away from (CTX_RARE_UNGUARDED) */
     PyObject *repr_saved;           /* its repr-recursion list while another context
                                      * runs (NULL: empty), see thread.c */
     PyStateSaved py;                /* CPython per-context state while not running */
 } Ctx;
 
 /* Bits of Ctx.rare. */
-#define CTX_RARE_UNGUARDED 1u       /* on a stack without guard: check its canary */
+#define CTX_RARE_UNGUARDED 1u       /* on a stack without guard: check its canary
+                                     * (stack.h) whenever it is switched away from */
 #define CTX_RARE_REPR 2u            /* has repr-recursion state saved (repr_saved) */
 #define CTX_RARE_CLOSING 4u         /* being closed: suspending raises the exit again */
 /* Bits of ThreadObject.rare. */
@@ -181,10 +180,10 @@ typedef struct CoroutineObject {
     char *stack_top;                /* its (offset) top of the share stack */
     char *save_buf;                 /* its used stack bytes while another owns the stack */
     size_t save_cap, save_len;
-    int started;
-    int uses_stack;                 /* counted in stack->users (sharestack.c) */
-    int displaced;                  /* counted in stack->displaced (context.c) */
-    int is_generator;               /* a stackful generator: emits, closes with GeneratorExit */
+    uint8_t started;
+    uint8_t uses_stack;             /* counted in stack->users (sharestack.c) */
+    uint8_t displaced;              /* counted in stack->displaced (context.c) */
+    uint8_t is_generator;           /* a stackful generator: emits, closes with GeneratorExit */
     int closing;                    /* close() is running: its suspensions left that
                                      * raise the exit exception again (coroutine.c) */
     CopyStats stats;

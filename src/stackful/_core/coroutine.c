@@ -308,7 +308,6 @@ coroutine_create(PyTypeObject *type, PyObject *fn, PyObject *values, PyObject *k
     if (co == NULL)
         goto error;
     co->ctx.co = co;
-    co->ctx.canary = ((ShareStackObject *)stack)->mem->canary;
     if (!((ShareStackObject *)stack)->mem->guard)
         co->ctx.rare |= CTX_RARE_UNGUARDED;
     ctx_set_state(&co->ctx, STATE_SUSPENDED);

@@ -57,18 +57,19 @@
 #  define STACKFUL_TRASH_FIELD
 #endif
 
+/* Pointers first, then the ints, so that the ints pack without padding. */
 #define STACKFUL_COMMON_SAVED_FIELDS                                                \
     _PyInterpreterFrame *top_frame;                                                 \
-    int py_depth;                                                                   \
     _PyStackChunk *datastack_chunk;                                                 \
     PyObject **datastack_top;                                                       \
     PyObject **datastack_limit;                                                     \
     _PyErr_StackItem *exc_info;                                                     \
     PyObject *context;                                                              \
+    STACKFUL_CFRAME_FIELD                                                           \
+    int py_depth;                                                                   \
     int tracing;                /* with tracing_event: as in the thread state */    \
     int tracing_event;                                                              \
     int tracing_inherited;                                                          \
-    STACKFUL_CFRAME_FIELD                                                           \
     STACKFUL_C_DEPTH_FIELD                                                          \
     STACKFUL_TRASH_FIELD
 
