@@ -1,11 +1,13 @@
 """Symmetric transfer (stackful.lowlevel.transfer) and where suspend returns after it."""
 
 import collections
+import threading
 
 import pytest
 
 import stackful
 from stackful import Coroutine, CoroutineError, suspend
+from stackful import lowlevel
 from stackful.lowlevel import transfer
 
 
@@ -212,3 +214,145 @@ def test_coroutine_freed_on_arrival_is_closed_from_the_landing():
         assert co.resume() == "from doomed"
         assert log == ["doomed closed"]
         assert co.status == "dead"
+
+
+def test_finish_to_hands_the_result_to_the_successor():
+    log = []
+    parent = Coroutine(lambda: log.append(suspend("parent waits")) or "parent done")
+    assert parent.resume() == "parent waits"
+
+    def child():
+        lowlevel.finish_to(parent)
+        return "child result"
+
+    # The parent takes the child's place: its own end comes back to the main context.
+    assert Coroutine(child).resume() == "parent done"
+    assert log == ["child result"] and parent.status == "dead"
+
+
+def test_finish_to_raises_the_exception_in_the_successor():
+    caught = []
+
+    def parent_body():
+        try:
+            suspend()
+        except KeyError as e:
+            caught.append(e.args[0])
+        return "handled"
+
+    parent = Coroutine(parent_body)
+    parent.resume()
+
+    def child():
+        lowlevel.finish_to(parent)
+        raise KeyError("from the child")
+
+    assert Coroutine(child).resume() == "handled" and caught == ["from the child"]
+
+
+def test_finish_to_a_successor_that_cannot_be_entered_goes_to_the_resumer():
+    done = Coroutine(lambda: None)
+    done.resume()
+
+    def child():
+        lowlevel.finish_to(done)           # dead by the time the child finishes
+        return "to the resumer"
+
+    assert Coroutine(child).resume() == "to the resumer"
+
+    def finisher():
+        lowlevel.finish_to(running)        # running: not enterable
+        return "also to the resumer"
+
+    def runs():
+        return Coroutine(finisher).resume()
+
+    running = Coroutine(runs)
+    assert running.resume() == "also to the resumer"
+
+    def cleared():
+        lowlevel.finish_to(done)
+        lowlevel.finish_to(None)
+        return "cleared"
+
+    assert Coroutine(cleared).resume() == "cleared"
+
+
+def test_finish_to_a_successor_whose_share_stack_another_coroutine_holds():
+    from stackful import ShareStack
+
+    stack = ShareStack()
+    parent = Coroutine(lambda: suspend() + 1, stack=stack)
+    parent.resume()
+    squatter = Coroutine(lambda: suspend(), stack=stack)
+    squatter.resume()                       # its bytes are on the stack now
+
+    def child():
+        lowlevel.finish_to(parent)
+        return 41
+
+    assert Coroutine(child).resume() == 42
+    squatter.resume()
+
+
+def test_finish_to_errors():
+    with pytest.raises(CoroutineError, match="outside a coroutine"):
+        lowlevel.finish_to(None)
+    with pytest.raises(TypeError, match="must be stackful.Coroutine or None"):
+        Coroutine(lambda: lowlevel.finish_to(42)).resume()
+    with pytest.raises(CoroutineError, match="itself"):
+        Coroutine(lambda: lowlevel.finish_to(stackful.current())).resume()
+
+    @stackful.generator
+    def gen():
+        lowlevel.finish_to(Coroutine(print))
+
+    with pytest.raises(CoroutineError, match="stackful generator"):
+        list(gen())
+    other = []
+    t = threading.Thread(target=lambda: other.append(Coroutine(print)))
+    t.start()
+    t.join()
+    with pytest.raises(CoroutineError, match="another thread"):
+        Coroutine(lambda: lowlevel.finish_to(other[0])).resume()
+
+
+def test_a_cycle_through_a_successor_is_collected():
+    import gc
+    import weakref
+
+    class Holder:
+        pass
+
+    holder = Holder()
+
+    def child(h):
+        lowlevel.finish_to(h.parent)
+        suspend()
+
+    parent = Coroutine(suspend)
+    parent.resume()
+    holder.parent = parent
+    holder.child = Coroutine(child, holder)
+    holder.child.resume()
+    alive = weakref.ref(holder)
+    del holder, parent
+    gc.collect()
+    assert alive() is None
+
+
+def test_current_context_is_the_object_itself():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default=0)
+    ctx = lowlevel.current_context()
+    assert isinstance(ctx, contextvars.Context)
+    assert lowlevel.current_context() is ctx
+    Coroutine(lambda: var.set(42), context=ctx).resume()
+    assert var.get() == 42                  # shared, not a copy
+    var.set(0)
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(lowlevel.current_context()))
+    t.start()
+    t.join()
+    assert isinstance(seen[0], contextvars.Context) and seen[0] is not ctx

@@ -17,8 +17,19 @@ From a thread's main context (which has no resumer to hand on), ``transfer(targe
 is ``target.resume()``.
 
 ``transfer(target, throw=exc)`` raises ``exc`` in the target at its suspension point.
+
+``finish_to(target)``, called in a running coroutine, names its successor: when its
+function returns (or raises), ``target`` (a suspended coroutine of the same thread)
+takes its place on the chain, as with ``transfer``, and target's suspension returns the
+result (or raises the exception). If target cannot be entered by then (it finished, or
+runs), the resumer gets the result as usual. This is how a greenlet's death goes to its
+parent. ``finish_to(None)`` removes the successor.
+
+``current_context()`` returns the ``contextvars.Context`` the caller runs in, the object
+itself: ``Coroutine(fn, context=current_context())`` runs fn in the caller's context, so
+that what fn sets, the caller sees (an asyncio bridge shares its task's context so).
 """
 
-from ._core import pool_info, switch_count, transfer
+from ._core import current_context, finish_to, pool_info, switch_count, transfer
 
-__all__ = ["pool_info", "switch_count", "transfer"]
+__all__ = ["current_context", "finish_to", "pool_info", "switch_count", "transfer"]

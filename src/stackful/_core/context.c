@@ -38,6 +38,13 @@ _Noreturn void *coroutine_entry(void *first_value, void *arg);
  * switch path after it (switch_via_helper and stackful_switch's 80-byte frame). */
 #define SWITCH_PATH_SLACK ((size_t)256)
 
+COLD PyObject *
+coroutine_error(const char *message)
+{
+    PyErr_SetString(StackfulCoroutineError, message);
+    return NULL;
+}
+
 /* ------------------------------------------------------------------------------ */
 /* Share-stack bytes                                                              */
 
@@ -522,6 +529,34 @@ ctx_generator_next(CoroutineObject *co)
                            generator_land_next, co);
 }
 
+PyObject *
+ctx_finish_to(PyObject *Py_UNUSED(module), PyObject *target)
+{
+    ThreadObject *t = stackful_tls_thread;
+    if (t == NULL || t->current->co == NULL)
+        return coroutine_error("cannot set a successor outside a coroutine");
+    CoroutineObject *cur = t->current->co;
+    if (target == Py_None) {
+        Py_CLEAR(cur->finish_to);
+        Py_RETURN_NONE;
+    }
+    if (!PyObject_TypeCheck(target, &StackfulCoroutineType)) {
+        PyErr_Format(PyExc_TypeError,
+                     "finish_to() argument must be stackful.Coroutine or None, not %.200s",
+                     Py_TYPE(target)->tp_name);
+        return NULL;
+    }
+    CoroutineObject *co = (CoroutineObject *)target;
+    if (co == cur)
+        return coroutine_error("cannot finish into the finishing coroutine itself");
+    if (co->thread != t)
+        return coroutine_error("cannot finish into a coroutine of another thread");
+    if (co->is_generator || cur->is_generator)
+        return coroutine_error("cannot finish into or out of a stackful generator");
+    Py_XSETREF(cur->finish_to, (CoroutineObject *)Py_NewRef(target));
+    Py_RETURN_NONE;
+}
+
 ThreadObject *
 ctx_check_transfer(CoroutineObject *co)
 {
@@ -598,13 +633,6 @@ yield_to_resumer(ThreadObject *t, PyObject *value, const char *verb)
     return yield_carefully(t, value, verb);
 }
 
-COLD PyObject *
-not_in_a_coroutine(const char *message)
-{
-    PyErr_SetString(StackfulCoroutineError, message);
-    return NULL;
-}
-
 /* suspend() and emit(), the functions that leave the running coroutine: each checks
  * what kind of coroutine may call it, then switches, all in one function (they are on
  * every round trip's path). */
@@ -615,10 +643,10 @@ ctx_suspend_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
         return stackful_too_many_args("suspend", nargs, 1);
     ThreadObject *t = stackful_tls_thread;
     if (UNLIKELY(t == NULL || t->current == &t->main))
-        return not_in_a_coroutine("cannot suspend outside a coroutine");
+        return coroutine_error("cannot suspend outside a coroutine");
     if (UNLIKELY(t->current->co->is_generator)) {
         /* Its resumer is the consumer's next(): a suspend would look like an item. */
-        return not_in_a_coroutine("cannot suspend a stackful generator: use stackful.emit() "
+        return coroutine_error("cannot suspend a stackful generator: use stackful.emit() "
                                   "to produce an item, or run suspending code in a "
                                   "Coroutine");
     }
@@ -632,7 +660,7 @@ ctx_emit_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
         return stackful_too_many_args("emit", nargs, 1);
     ThreadObject *t = stackful_tls_thread;
     if (UNLIKELY(t == NULL || t->current->co == NULL || !t->current->co->is_generator))
-        return not_in_a_coroutine("cannot emit outside a stackful generator (emit() must "
+        return coroutine_error("cannot emit outside a stackful generator (emit() must "
                                   "run inside a function decorated with "
                                   "@stackful.generator)");
     return yield_to_resumer(t, nargs ? args[0] : Py_None, "emit");
@@ -736,7 +764,33 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
         if (result == NULL)
             explain_frameless_failure(co);
     }
+    /* Its successor (lowlevel.finish_to), if one is set and can take its place now;
+     * then what finishing into it needs, reserved (a failure is a MemoryError in the
+     * resumer instead). Python code may run while either is given up, not after. */
+    int plan;
+    CoroutineObject *next = co->finish_to;
+    co->finish_to = NULL;
+    if (next != NULL && !(next->ctx.state == STATE_SUSPENDED && next->started &&
+                          next->thread == t)) {
+        Py_DECREF(next);
+        next = NULL;
+    }
+    if (next != NULL && (plan = switch_prepare(t, &next->ctx, 1)) < 0) {
+        Py_XDECREF(result);
+        result = NULL;
+        Py_DECREF(next);
+        next = NULL;
+    }
     Ctx *to = co->ctx.resumer;
+    if (next != NULL) {
+        /* It takes the finished one's place on the chain, which holds it (with the
+         * reference finish_to took). */
+        next->ctx.resumer = to;
+        next->ctx.held = 1;
+        next->ctx.entered_in_gc = co->ctx.entered_in_gc;
+        pystate_enter_in_place_of(&next->ctx.py, &co->ctx.py);
+        to = &next->ctx;
+    }
     ctx_set_state(&co->ctx, STATE_DEAD);
     co->ctx.resumer = NULL;
     ctx_set_state(to, STATE_RUNNING);
@@ -748,8 +802,7 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
      * resumer's stack reserved its copy-out when it last left (reserve_for_leaving).
      * Never resumed: no landing. */
     int careful = !switch_is_plain(t, &co->ctx, to);
-    int plan = switch_prepare(t, to, careful);
-    if (plan < 0)
+    if (next == NULL && (plan = switch_prepare(t, to, careful)) < 0)
         Py_FatalError("stackful: a finishing coroutine's switch had nothing reserved "
                       "(bug in stackful)");
     if (careful)

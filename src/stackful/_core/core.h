@@ -175,6 +175,8 @@ typedef struct CoroutineObject {
     PyObject *args;
     PyObject *kwnames;
     PyObject *context;              /* the Context it starts in, until it starts */
+    struct CoroutineObject *finish_to;  /* where it goes when it finishes, if that one
+                                     * can take its place then (lowlevel.finish_to) */
     ShareStackObject *stack;
     ThreadObject *thread;
     char *stack_top;                /* its (offset) top of the share stack */
@@ -257,6 +259,8 @@ PyObject *ctx_resume(CoroutineObject *co, PyObject *value, const char *verb,
 PyObject *ctx_resume_method(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs);
 PyObject *ctx_generator_next(CoroutineObject *co);
 void *generator_land_next(void *value, void *co);
+/* lowlevel.finish_to(target). */
+PyObject *ctx_finish_to(PyObject *module, PyObject *target);
 /* The module's suspend() and emit(): they return control (and a value) from the
  * running coroutine to its resumer. */
 PyObject *ctx_suspend_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

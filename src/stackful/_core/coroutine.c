@@ -453,6 +453,7 @@ Coroutine_traverse(CoroutineObject *co, visitproc visit, void *arg)
     Py_VISIT(co->kwnames);
     Py_VISIT(co->context);
     Py_VISIT(co->ctx.repr_saved);
+    Py_VISIT(co->finish_to);
     /* Only a suspended coroutine's frames are frozen; a running or normal one is on
      * its thread's chain, which holds it. */
     if (co->ctx.state == STATE_SUSPENDED && co->started)
@@ -470,6 +471,7 @@ Coroutine_clear(CoroutineObject *co)
         return 0;
     if (!co->started && co->ctx.state == STATE_SUSPENDED)
         coroutine_mark_dead_unstarted(co);
+    Py_CLEAR(co->finish_to);
     Py_CLEAR(co->args);
     Py_CLEAR(co->kwnames);
     Py_CLEAR(co->context);
@@ -535,6 +537,7 @@ Coroutine_dealloc(CoroutineObject *co)
     }
     sharestack_unuse(co);
     Py_CLEAR(co->ctx.repr_saved);
+    Py_CLEAR(co->finish_to);
     Py_CLEAR(co->fn);
     Py_CLEAR(co->args);
     Py_CLEAR(co->kwnames);

@@ -113,6 +113,12 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
 }
 
 static PyObject *
+mod_current_context(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    return pystate_current_context(PyThreadState_Get());
+}
+
+static PyObject *
 mod_switch_count(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
     ThreadObject *t = stackful_tls_thread;
@@ -143,6 +149,16 @@ PyMethodDef stackful_module_methods[] = {
     {"transfer", (PyCFunction)(void (*)(void))mod_transfer, METH_FASTCALL | METH_KEYWORDS,
      "transfer(target, value=None, *, throw=None)\n--\n\n"
      "Switch directly to the suspended coroutine target (symmetric transfer)."},
+    {"finish_to", (PyCFunction)ctx_finish_to, METH_O,
+     "finish_to(target, /)\n--\n\n"
+     "When the running coroutine finishes, go to target (a suspended coroutine of this\n"
+     "thread) instead of the resumer: target takes its place, as transfer() does, and\n"
+     "its suspension returns the function's result (or raises its exception). If target\n"
+     "cannot be entered then, the resumer gets it as usual. None: the resumer."},
+    {"current_context", (PyCFunction)mod_current_context, METH_NOARGS,
+     "current_context()\n--\n\n"
+     "The contextvars.Context the caller runs in (the object itself, not a copy):\n"
+     "Coroutine(fn, context=current_context()) shares the caller's context variables."},
     {"switch_count", (PyCFunction)mod_switch_count, METH_NOARGS,
      "switch_count()\n--\n\nContext switches made by this thread so far."},
     {"pool_info", (PyCFunction)mod_pool_info, METH_NOARGS,

@@ -220,6 +220,21 @@ pystate_warm_entry(PyObject *fn)
 }
 #endif
 
+/* The Context the running code runs in (not a copy), made if the thread has none yet,
+ * as contextvars does on first use. New reference, or NULL with MemoryError. */
+static inline PyObject *
+pystate_current_context(PyThreadState *ts)
+{
+    if (ts->context == NULL) {
+        PyObject *ctx = PyContext_New();
+        if (ctx == NULL)
+            return NULL;
+        ts->context = ctx;            /* the thread state's reference */
+        ts->context_ver++;
+    }
+    return Py_NewRef(ts->context);
+}
+
 /* Whether the interpreter is shutting down: no coroutine is entered then. */
 static inline int
 pystate_is_finalizing(void)
