@@ -1,8 +1,11 @@
 """Build the C core, stackful._core.
 
-The only build logic that pyproject.toml cannot express: the compiler flags.
-STACKFUL_DEBUG=1 builds with assertions on and -O0 -g; STACKFUL_DEBUG=asan adds
-AddressSanitizer (run it with LD_PRELOAD=$(gcc -print-file-name=libasan.so)).
+The only build logic that pyproject.toml cannot express: the compiler flags and the
+version gate. STACKFUL_DEBUG=1 builds with assertions on and -O0 -g;
+STACKFUL_DEBUG=asan adds AddressSanitizer (run it with
+LD_PRELOAD=$(gcc -print-file-name=libasan.so)). STACKFUL_TRY_NEWER=1 builds on a CPython
+newer than the newest supported one with that one's thread-state code, to find out
+what breaks (docs/porting.md: how a new CPython is ported).
 """
 
 import os
@@ -11,17 +14,22 @@ import sysconfig
 
 from setuptools import Extension, setup
 
-SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))
+SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14), (3, 15))
 
 free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-if (sys.implementation.name != "cpython" or sys.version_info[:2] not in SUPPORTED
-        or free_threaded):
+trying_newer = (os.environ.get("STACKFUL_TRY_NEWER") == "1" and
+                sys.version_info[:2] > SUPPORTED[-1])
+if (sys.implementation.name != "cpython" or free_threaded or
+        (sys.version_info[:2] not in SUPPORTED and not trying_newer)):
     supported = ", ".join("%d.%d" % v for v in SUPPORTED)
+    newer = sys.version_info[:2] > SUPPORTED[-1] and not free_threaded
     raise SystemExit(
         "stackful supports CPython %s (with the GIL, not free-threaded builds) on x86-64 "
-        "and aarch64 Linux; this is %s %s%s" % (
+        "and aarch64 Linux; this is %s %s%s%s" % (
             supported, sys.implementation.name, sys.version.split()[0],
-            " (free-threaded)" if free_threaded else "")
+            " (free-threaded)" if free_threaded else "",
+            "; to try it anyway with %d.%d's thread-state code, set STACKFUL_TRY_NEWER=1 "
+            "and follow docs/porting.md" % SUPPORTED[-1] if newer else "")
     )
 
 
@@ -37,6 +45,11 @@ def header_declares(header, name):
 
 
 define_macros = []
+if trying_newer:
+    print("stackful: building for CPython %s with %d.%d's thread-state code "
+          "(STACKFUL_TRY_NEWER): unsupported, see docs/porting.md"
+          % ((sys.version.split()[0],) + SUPPORTED[-1]), file=sys.stderr)
+    define_macros.append(("STACKFUL_TRY_NEWER", "1"))
 # 3.14: coroutines set the C-stack limits of their own stacks; newer 3.14 releases
 # have an API that computes them (pystate_314.h sets them directly otherwise).
 if header_declares(os.path.join("cpython", "pystate.h"),
@@ -91,6 +104,8 @@ core = Extension(
         "src/stackful/_core/pystate_312.h",
         "src/stackful/_core/pystate_313.h",
         "src/stackful/_core/pystate_314.h",
+        "src/stackful/_core/pystate_314plus.h",
+        "src/stackful/_core/pystate_315.h",
     ],
     define_macros=define_macros,
     extra_compile_args=extra_compile_args,

@@ -545,4 +545,4 @@ def test_unsupported_version_stops_at_build_time_with_a_clear_message(python):
     proc = subprocess.run([python, "setup.py", "--version"], cwd=root, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode != 0
-    assert "stackful supports CPython 3.11, 3.12, 3.13, 3.14" in proc.stderr
+    assert "stackful supports CPython 3.11, 3.12, 3.13, 3.14, 3.15" in proc.stderr

@@ -396,7 +396,7 @@ static int
 prepare_start(CoroutineObject *co)
 {
     StackMem *mem = co->stack->mem;
-    if (pystate_init_coroutine(&co->ctx.py, &co->own, co->context, mem->lo,
+    if (pystate_init_coroutine(&co->ctx.py, &co->own, &co->thread->py, co->context, mem->lo,
                                co->stack_top) < 0)
         return -1;
     co->context = NULL;        /* moved into the saved state */

@@ -147,6 +147,7 @@ typedef struct ThreadObject {
     PyObject *thread_dict;
     PyObject *repr_key;
     Py_ssize_t displaced;           /* sum of its share stacks' `displaced` */
+    PyStateThread py;               /* what its coroutines' saved states point into */
     Ctx main;                       /* the thread's main context */
     int alive;                      /* cleared when the OS thread's state is torn down */
     ShareStackObject *default_stacks[DEFAULT_STACKS];

@@ -17,8 +17,9 @@
  *   PyStateSaved                 the saved fields of one context (main or coroutine)
  *   PyStateOwn                   storage a coroutine's saved state points into
  *   pystate_save / pystate_restore
+ *   PyStateThread, pystate_thread_init   per-thread storage contexts point into
  *   pystate_init_coroutine       the start state of a new coroutine
- *                                (s, own, context, stack_lo, stack_hi)
+ *                                (s, own, thread's PyStateThread, context, stack_lo, stack_hi)
  *   pystate_release_finished     what a finished coroutine hands back (frame chunk, refs)
  *   pystate_traverse             for the cycle collector
  *   pystate_frame_object         the top Python frame of a suspended context, or NULL
@@ -47,8 +48,14 @@
 #  include "pystate_313.h"
 #elif PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030F0000
 #  include "pystate_314.h"
+#elif PY_VERSION_HEX >= 0x030F0000 && PY_VERSION_HEX < 0x03100000
+#  include "pystate_315.h"
+#elif defined(STACKFUL_TRY_NEWER)
+/* A newer CPython, built on purpose with the newest version's code (setup.py) to see
+ * what breaks: the first step of docs/porting.md. */
+#  include "pystate_315.h"
 #else
-#  error "stackful supports CPython 3.11, 3.12, 3.13 and 3.14 (see README: supported versions)"
+#  error "stackful supports CPython 3.11 to 3.15 (see README: supported versions; docs/porting.md: a new version)"
 #endif
 
 #endif

@@ -69,6 +69,41 @@ _Static_assert(offsetof(PyStateSaved, tracing_event) ==
 #ifndef STACKFUL_RESTORE_EXTRA
 #  define STACKFUL_RESTORE_EXTRA(s, prev, ts) ((void)(s), (void)(prev), (void)(ts))
 #endif
+/* Per-thread state the saved contexts point into (3.15: the sentinel frame that ends
+ * coroutines' frame chains; see pystate_315.h). It lives as long as the last coroutine
+ * of its thread. */
+typedef struct {
+#ifdef STACKFUL_HAVE_CHAIN_SENTINEL
+    _PyInterpreterFrame chain_end;
+#else
+    char unused;                   /* C11 has no empty structs */
+#endif
+} PyStateThread;
+
+static inline void
+pystate_thread_init(PyStateThread *pt)
+{
+#ifdef STACKFUL_HAVE_CHAIN_SENTINEL
+    memset(&pt->chain_end, 0, sizeof pt->chain_end);
+    pt->chain_end.owner = FRAME_OWNED_BY_INTERPRETER;
+    pt->chain_end.f_executable = PyStackRef_None;
+    pt->chain_end.previous = NULL;
+#else
+    pt->unused = 0;
+#endif
+}
+
+/* Where an empty frame chain of a coroutine ends. */
+static inline _PyInterpreterFrame *
+pystate_chain_end(PyStateThread *pt)
+{
+#ifdef STACKFUL_HAVE_CHAIN_SENTINEL
+    return &pt->chain_end;
+#else
+    (void)pt;
+    return NULL;
+#endif
+}
 #ifndef STACKFUL_INIT_EXTRA
 #  define STACKFUL_INIT_EXTRA(s, lo, hi) ((void)(lo), (void)(hi), 0)
 #endif
@@ -156,7 +191,7 @@ pystate_enter_in_place_of(PyStateSaved *s, const PyStateSaved *replaced)
  * (its C stack spans [stack_lo, stack_hi)). Returns -1 with an exception set (only
  * MemoryError today); nothing needs undoing then. */
 static inline int
-pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context,
+pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyStateThread *pt, PyObject *context,
                        char *stack_lo, char *stack_hi)
 {
     if (STACKFUL_INIT_EXTRA(s, stack_lo, stack_hi) < 0 || datastack_init(s) < 0)
@@ -173,7 +208,7 @@ pystate_init_coroutine(PyStateSaved *s, PyStateOwn *own, PyObject *context,
 #ifdef STACKFUL_TRASH_NESTING
     s->trash_delete_nesting = 0;
 #endif
-    s->top_frame = NULL;
+    s->top_frame = pystate_chain_end(pt);
     s->py_depth = 0;
     s->exc_info = &own->exc_state;
     s->context = context;

@@ -167,6 +167,7 @@ thread_create(void)
         return NULL;
     memset((char *)t + sizeof(PyObject), 0, sizeof(ThreadObject) - sizeof(PyObject));
     ctx_set_state(&t->main, STATE_RUNNING);
+    pystate_thread_init(&t->py);
     t->current = &t->main;
     t->tstate = PyThreadState_Get();
     if (stackful_tls_gc_running)          /* made inside a collection */

@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# py314-chroot.sh -- a Debian sid chroot with CPython 3.14, for building and testing
-# stackful on 3.14 on a machine whose own Debian does not ship it.
+# sid-chroot.sh -- a Debian sid chroot with CPython 3.14 and 3.15, for building and
+# testing stackful on the CPythons this machine's own Debian does not ship.
 #
-#   tools/py314-chroot.sh create              make the chroot (reused when it exists)
-#   tools/py314-chroot.sh run [--] CMD ...    run CMD inside it (creates it first if needed)
-#   tools/py314-chroot.sh path                print the chroot's directory
+#   tools/sid-chroot.sh create              make the chroot (reused when it exists)
+#   tools/sid-chroot.sh run [--] CMD ...    run CMD inside it (creates it first if needed)
+#   tools/sid-chroot.sh path                print the chroot's directory
 #
 # The chroot lives outside the repository: $STACKFUL_SID_DIR, default /var/tmp/stackful-sid.
 # `run` works in a private mount namespace (nothing stays mounted afterwards), with the
 # repository bind-mounted at the same absolute path and the working directory kept when it
-# is inside the repository, so `cd "$repo" && tools/py314-chroot.sh run -- python3.14 -m
+# is inside the repository, so `cd "$repo" && tools/sid-chroot.sh run -- python3.14 -m
 # pytest` behaves as outside. /proc, /dev, /dev/shm and a fresh /tmp are mounted; the
 # package indexes of this machine (/opt/pypi, /opt/pypi-more, /opt/wheels) are bind-mounted
 # when present, and DNS, the CA bundle and pip configuration are copied in on every
 # run. Needs root.
 #
 # Example (what CI does):
-#   tools/py314-chroot.sh run -- python3.14 -m venv /tmp/venv314
-#   tools/py314-chroot.sh run -- /tmp/venv314/bin/pip install '.[test]'
-#   tools/py314-chroot.sh run -- /tmp/venv314/bin/python -m pytest -q
+#   tools/sid-chroot.sh run -- python3.14 -m venv /tmp/venv314
+#   tools/sid-chroot.sh run -- /tmp/venv314/bin/pip install '.[test]'
+#   tools/sid-chroot.sh run -- /tmp/venv314/bin/python -m pytest -q
 # (/tmp inside the chroot is the chroot's own /tmp, kept between runs.)
 set -euo pipefail
 
@@ -31,24 +31,45 @@ apt_mirror() {
         | awk '{print $2}' | { grep -v -- '-security' || true; } | head -n 1
 }
 MIRROR=${STACKFUL_SID_MIRROR:-$(apt_mirror)}
-PACKAGES=python3.14,python3.14-dev,python3.14-venv,gcc,libc6-dev,ca-certificates
+PYTHONS=(python3.14 python3.15)
+PACKAGES=python3.14,python3.14-dev,python3.14-venv,python3.15,python3.15-dev,python3.15-venv,gcc,libc6-dev,ca-certificates
+# sid's Release file is only valid for a week after it was signed, and a snapshot of the
+# archive may be older than that: apt must not refuse it (the packages are still checked
+# against the signed Release's hashes).
+APT_OPTS=(-o Acquire::Check-Valid-Until=false)
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
-die() { echo "py314-chroot: $*" >&2; exit 1; }
+die() { echo "sid-chroot: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot and mounts need it)"
 
+# A chroot made before a Python was added to PYTHONS gets it installed.
+add_missing_pythons() {
+    local missing=() py
+    for py in "${PYTHONS[@]}"; do
+        { [ -x "$DIR/usr/bin/$py" ] && [ -f "$DIR/usr/include/$py/Python.h" ] &&
+          [ -d "$DIR/usr/lib/$py/venv" ]; } || missing+=("$py" "$py-dev" "$py-venv")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "sid-chroot: installing ${missing[*]}" >&2
+    sync_config
+    chroot "$DIR" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c \
+        "apt-get ${APT_OPTS[*]} update -qq && apt-get ${APT_OPTS[*]} install -y -qq ${missing[*]}" \
+        >"$DIR.log" 2>&1 || { tail -30 "$DIR.log" >&2; die "could not install ${missing[*]}"; }
+}
+
 create() {
     if [ -x "$DIR/usr/bin/python3.14" ] && [ -e "$DIR/.stackful-complete" ]; then
+        add_missing_pythons
         return 0
     fi
     if ! command -v debootstrap >/dev/null; then
-        echo "py314-chroot: installing debootstrap" >&2
+        echo "sid-chroot: installing debootstrap" >&2
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
     fi
     if [ -e "$DIR" ]; then
-        echo "py314-chroot: $DIR is incomplete (an interrupted run?): removing it" >&2
+        echo "sid-chroot: $DIR is incomplete (an interrupted run?): removing it" >&2
         # Refuse to remove anything that looks mounted into.
         if grep -qs " $DIR/" /proc/mounts; then
             die "something is still mounted under $DIR; unmount it first"
@@ -56,13 +77,15 @@ create() {
         rm -rf --one-file-system "$DIR"
     fi
     mkdir -p "$DIR"
-    echo "py314-chroot: debootstrap sid into $DIR (about a minute)" >&2
+    echo "sid-chroot: debootstrap sid into $DIR (about a minute)" >&2
     [ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt; set STACKFUL_SID_MIRROR"
     debootstrap --variant=minbase --include="$PACKAGES" sid "$DIR" "$MIRROR" >"$DIR.log" 2>&1 \
         || { tail -30 "$DIR.log" >&2; die "debootstrap failed (full log: $DIR.log)"; }
-    [ -x "$DIR/usr/bin/python3.14" ] || die "debootstrap finished but $DIR has no python3.14"
+    for py in "${PYTHONS[@]}"; do
+        [ -x "$DIR/usr/bin/$py" ] || die "debootstrap finished but $DIR has no $py"
+    done
     touch "$DIR/.stackful-complete"
-    echo "py314-chroot: ready: $(chroot "$DIR" /usr/bin/python3.14 -VV)" >&2
+    echo "sid-chroot: ready: $(chroot "$DIR" /usr/bin/python3.14 -V), $(chroot "$DIR" /usr/bin/python3.15 -V)" >&2
 }
 
 # Files from the host that make the network and pip work the same inside.
