@@ -1,0 +1,66 @@
+"""A FIFO queue of waiting tasks: what every synchronisation primitive is built on.
+
+Design principles:
+
+* First come, first served: tasks are woken in the order they started waiting, and a
+  primitive hands what it releases (a lock, a permit, an item) straight to the task it
+  wakes, so a task that did not wait cannot overtake one that did.
+* A waiter that is cancelled or times out is removed from the queue before it runs
+  again (``_abort_wait``): a later wake-up goes to the next waiter, never to a task
+  that left.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from .._annotations import coroutine_fn
+from ._task import Task
+from ._traps import park
+
+__all__ = ["WaitQueue"]
+
+
+class WaitQueue:
+    """Tasks waiting on ``owner`` (for introspection: ``"<owner> <verb>"``)."""
+
+    __slots__ = ("_waiters", "_owner", "_verb")
+
+    def __init__(self, owner: object, verb: str) -> None:
+        self._waiters: collections.deque[Task] = collections.deque()
+        self._owner = owner
+        self._verb = verb
+
+    def __len__(self) -> int:
+        return len(self._waiters)
+
+    def __bool__(self) -> bool:
+        return bool(self._waiters)
+
+    @coroutine_fn
+    def wait(self, task: Task, timeout: float | None, key: Any = None) -> Any:
+        """Suspend ``task`` at the end of the queue; returns what it is woken with
+        (``TIMED_OUT`` after ``timeout``).  ``key`` is kept for the waker."""
+        self._waiters.append(task)
+        return park(task, self, key, timeout)
+
+    def first(self) -> Task:
+        return self._waiters[0]
+
+    def wake_first(self, value: Any = None) -> Task:
+        task = self._waiters.popleft()
+        task._scheduler._reschedule(task, value)
+        return task
+
+    def wake_all(self, value: Any = None) -> None:
+        waiters = self._waiters
+        while waiters:
+            task = waiters.popleft()
+            task._scheduler._reschedule(task, value)
+
+    def _abort_wait(self, task: Task, key: Any) -> None:
+        self._waiters.remove(task)
+
+    def _describe_wait(self, key: Any) -> str:
+        return "%s of %r" % (self._verb, self._owner)
