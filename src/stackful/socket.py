@@ -35,7 +35,7 @@ from typing import Any, Iterable
 from ._annotations import coroutine_fn
 from .runtime import _clock
 from .runtime._engine import READABLE, WRITABLE
-from .runtime._scheduler import current_scheduler
+from .runtime._scheduler import Scheduler, current_scheduler
 from .runtime._threads import to_thread
 from .runtime._traps import task_for
 
@@ -47,7 +47,7 @@ _BLOCKING = (BlockingIOError, InterruptedError)
 class socket(_std.socket):
     """A ``socket.socket`` whose blocking operations suspend the task instead."""
 
-    __slots__ = ("_stackful_timeout",)
+    __slots__ = ("_stackful_timeout", "_stackful_scheduler", "_stackful_drained_at")
 
     #: Tells the runtime that this object reports its closing, so its registration
     #: with the event engine may be kept between waits.
@@ -58,6 +58,10 @@ class socket(_std.socket):
         super().__init__(family, type, proto, fileno)
         self._stackful_timeout: float | None = _std.getdefaulttimeout()
         _std.socket.settimeout(self, 0.0)
+        # The scheduler this socket last waited in, and its count of unclaimed read
+        # events when a read last drained the receive buffer (-1: not drained).
+        self._stackful_scheduler: Scheduler | None = None
+        self._stackful_drained_at = -1
 
     # ------------------------------------------------------------ timeouts
 
@@ -86,32 +90,71 @@ class socket(_std.socket):
             if timeout <= 0:
                 raise TimeoutError("timed out")
         task = task_for(what)
+        scheduler = self._stackful_scheduler = task._scheduler
         try:
-            task._scheduler._wait_io(task, self.fileno(), event, timeout, False)
+            scheduler._wait_io(task, self.fileno(), event, timeout, False)
         except TimeoutError:
             raise TimeoutError("timed out") from None
 
     # ------------------------------------------------------------ receiving
+    #
+    # recv and recv_into skip the system call that would only say EAGAIN: a stream read
+    # that returned less than asked for drained the receive buffer, and data arriving
+    # after that is reported by the engine (edge-triggered: a new edge) to the next
+    # wait, unless it was reported while no task waited, which the scheduler counts.
+    # So the next read waits at once while that count has not moved; otherwise it
+    # tries the system call first.  docs/runtime.md has the measurement.
+
+    def _drained(self) -> bool:
+        scheduler = self._stackful_scheduler
+        return (scheduler is not None
+                and scheduler.unclaimed_read_events == self._stackful_drained_at)
+
+    def _note_read(self, got: int, asked: int) -> None:
+        scheduler = self._stackful_scheduler
+        if scheduler is not None and 0 < got < asked and self.type == _std.SOCK_STREAM:
+            self._stackful_drained_at = scheduler.unclaimed_read_events
+        else:
+            self._stackful_drained_at = -1
 
     @coroutine_fn
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        while True:
+        if self._stackful_drained_at < 0 or not self._drained() or not self._stackful_timeout:
             try:
-                return _std.socket.recv(self, bufsize, flags)  # stackful: ignore[SC107]
+                data = _std.socket.recv(self, bufsize, flags)  # stackful: ignore[SC107]
+                self._note_read(len(data), bufsize)
+                return data
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
+        while True:
             self._wait(READABLE, "socket.recv()")
+            try:
+                data = _std.socket.recv(self, bufsize, flags)  # stackful: ignore[SC107]
+            except _BLOCKING:
+                continue
+            self._note_read(len(data), bufsize)
+            return data
 
     @coroutine_fn
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        while True:
+        asked = nbytes or memoryview(buffer).nbytes
+        if self._stackful_drained_at < 0 or not self._drained() or not self._stackful_timeout:
             try:
-                return _std.socket.recv_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
+                got: int = _std.socket.recv_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
+                self._note_read(got, asked)
+                return got
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
+        while True:
             self._wait(READABLE, "socket.recv_into()")
+            try:
+                got = _std.socket.recv_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
+            except _BLOCKING:
+                continue
+            self._note_read(got, asked)
+            return got
 
     @coroutine_fn
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
@@ -184,10 +227,17 @@ class socket(_std.socket):
         """Send all of ``data``, suspending while the peer does not read (back-pressure);
         the timeout applies to the whole call, as in the standard library."""
         timeout = self._stackful_timeout
+        try:
+            sent = _std.socket.send(self, data, flags)  # stackful: ignore[SC107]
+        except _BLOCKING:
+            if timeout == 0.0:
+                raise
+            sent = 0
+        if sent == len(data):
+            return
         deadline = None if not timeout else _clock.clock() + timeout
         with memoryview(data) as view, view.cast("B") as remaining:
             total = len(remaining)
-            sent = 0
             while sent < total:
                 try:
                     sent += _std.socket.send(self, remaining[sent:], flags)  # stackful: ignore[SC107]

@@ -200,9 +200,7 @@ class CancelScope(_ScopeNode):
         self._cancel()
 
     def __enter__(self) -> CancelScope:
-        from ._traps import task_for
-
-        task = task_for("entering a cancel scope")
+        task = _traps.task_for("entering a cancel scope")
         if self._entered:
             raise RuntimeError("a CancelScope can be entered only once; make a new one")
         self._entered = True
@@ -268,3 +266,7 @@ def move_on_after(seconds: float | None) -> CancelScope:
     """``with move_on_after(s) as scope:`` cancels the block after ``s`` seconds and
     just leaves it (``scope.cancelled_caught`` tells whether it did)."""
     return CancelScope(deadline=_deadline_after(seconds))
+
+
+# Imported last: _traps imports this module's names (through _task).
+from . import _traps  # noqa: E402

@@ -15,6 +15,7 @@ from typing import Callable, TypeVar
 
 from .._annotations import coroutine_fn
 from ._cancel import CancelScope
+from ._clock import clock
 from ._lock import Lock
 from ._task import TIMED_OUT
 from ._traps import current_task_or_none, task_for
@@ -80,8 +81,6 @@ class Condition:
     def wait_for(self, predicate: Callable[[], T], timeout: float | None = None) -> T:
         """Wait until ``predicate()`` is true (at most ``timeout`` seconds in all);
         returns its last value."""
-        from ._clock import clock
-
         deadline = None if timeout is None else clock() + timeout
         result = predicate()
         while not result:

@@ -19,6 +19,7 @@ from typing import IO
 
 from ._scheduler import current_scheduler, set_switch_hook
 from ._task import RUNNING, Task
+from ._traps import current_task_or_none
 
 __all__ = ["current_task", "dump_tasks", "install_dump_handler", "set_switch_hook", "tasks"]
 
@@ -31,8 +32,6 @@ def tasks() -> list[Task]:
 
 def current_task() -> Task | None:
     """The running task (also from code nested in it), or None outside a task."""
-    from ._traps import current_task_or_none
-
     return current_task_or_none()
 
 
@@ -55,7 +54,7 @@ def dump_tasks(file: IO[str] | None = None) -> None:
     print("stackful: %d task(s)" % len(live), file=out)
     for task in live:
         waiting = task.waiting_on
-        print("\ntask %r #%d, %s%s" % (task.name, task._id, task._state,
+        print("\ntask %r at %#x, %s%s" % (task.name, id(task), task._state,
                                        ", waiting for %s" % waiting if waiting else ""),
               file=out)
         print("".join(_stack_of(task).format()).rstrip("\n") or "  (not started)", file=out)

@@ -16,7 +16,7 @@ import types
 
 from .._annotations import coroutine_fn
 from ._task import TIMED_OUT, Task
-from ._traps import task_for
+from ._traps import current_task_or_none, task_for
 from ._waitqueue import WaitQueue
 
 __all__ = ["Lock"]
@@ -58,8 +58,6 @@ class Lock:
 
     def release(self) -> None:
         """Release the lock; the first waiting task gets it."""
-        from ._traps import current_task_or_none
-
         task = current_task_or_none()
         if self._owner is None:
             raise RuntimeError("Lock.release() of a lock that is not held")

@@ -4,9 +4,10 @@ Design principles:
 
 * The run loop makes passes.  A pass runs the tasks that were ready when it began
   (tasks made ready during the pass wait for the next one), then polls the engine
-  (without blocking if anything is ready), fires the timers that are due and runs the
-  calls other threads posted.  So I/O is polled at least once per pass over the ready
-  queue: a task that keeps yielding cannot starve the sockets.
+  (without blocking if anything is ready; not at all if something is ready and no
+  task waits for I/O), fires the timers that are due and runs the calls other threads
+  posted.  So I/O is polled at least once per pass over the ready queue: a task that
+  keeps yielding cannot starve the sockets.
 * The loop resumes a task's coroutine and the task suspends back to it; what a task
   gets when it is resumed (a value, or an exception to raise, such as ``Cancelled``)
   is stored on the task, so a switch allocates nothing.
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .. import CoroutineError
 from .._annotations import blocking_fn
 from . import _clock, _signals
-from ._cancel import _ScopeNode
+from ._cancel import _ScopeNode, refresh
 from ._engine import READABLE, WRITABLE, Engine
 from ._task import DONE, RUNNING, TIMED_OUT, WAITING, READY, Task
 
@@ -110,6 +111,10 @@ class Scheduler:
         self._ki_pending = False
         self._stopping: BaseException | None = None
         self._executor: ThreadPoolExecutor | None = None
+        #: Readiness for reading reported while no task waited (any descriptor): a socket
+        #: that saw its receive buffer drained may skip its next try only while this has
+        #: not changed (stackful.socket).
+        self.unclaimed_read_events = 0
 
     # ------------------------------------------------------------------ tasks
 
@@ -123,8 +128,6 @@ class Scheduler:
         if self._stopping is not None:
             task._cancel()
         elif parent is not None:
-            from ._cancel import refresh
-
             refresh(task)
         return task
 
@@ -188,8 +191,6 @@ class Scheduler:
 
     def _wait_io(self, task: Task, fd: int, event: int, timeout: float | None,
                  transient: bool) -> None:
-        from ._traps import park
-
         waits = self._readers if event == READABLE else self._writers
         other = waits.waiting.get(fd)
         if other is not None:
@@ -232,6 +233,8 @@ class Scheduler:
                     woke = True
                 elif fd in self._system_fds:
                     self._system_fds[fd]()
+                else:
+                    self.unclaimed_read_events += 1
             if mask & WRITABLE:
                 task = writers.pop(fd, None)
                 if task is not None:
@@ -274,32 +277,6 @@ class Scheduler:
 
     # ------------------------------------------------------------------ the loop
 
-    def _run_ready(self) -> None:
-        ready = self._ready
-        popleft = ready.popleft
-        hook = _thread.switch_hook
-        for _ in range(len(ready)):
-            task = popleft()
-            self._current = task
-            task._state = RUNNING
-            if hook is not None:
-                hook(None, task)
-            coro = task._coro
-            assert coro is not None
-            exc = task._throw
-            if exc is None:
-                value = task._send
-                task._send = None
-                coro.resume(value)
-            else:
-                task._throw = None
-                coro.throw(exc)
-            if task._state is RUNNING:
-                self._suspended_outside_runtime(task)
-            if hook is not None:
-                hook(task, None)
-        self._current = None
-
     def _suspended_outside_runtime(self, task: Task) -> None:
         task._state = READY
         task._throw = CoroutineError(
@@ -308,32 +285,69 @@ class Scheduler:
             "other tasks run" % task.name)
         self._ready.append(task)
 
-    def _one_pass(self) -> None:
-        self._run_ready()
-        if self._ki_pending:
-            self._ki_pending = False
-            self._stop_with(KeyboardInterrupt(), None)
+    def _loop(self, main: Task) -> None:
+        """Make passes until the main task and then every other task are done."""
+        ready = self._ready
+        popleft = ready.popleft
         timers = self._timers
-        while timers and timers[0][2]._timer_seq != timers[0][1]:
-            heapq.heappop(timers)                  # dropped: not a reason to wake up
-            if self._dropped_timers:
-                self._dropped_timers -= 1
-        if self._ready or self._posted or not self._tasks:
-            timeout: float | None = 0.0
-        elif timers:
-            timeout = max(0.0, timers[0][0] - _clock.clock())
-        else:
-            timeout = None
-        events = self._engine.poll(timeout)
-        if events:
-            self._dispatch(events)
-        if self._timers:
-            self._fire_timers()
-        if self._posted:
-            self._run_posted()
-        if self._ki_pending:
-            self._ki_pending = False
-            self._stop_with(KeyboardInterrupt(), None)
+        readers = self._readers.waiting
+        writers = self._writers.waiting
+        posted = self._posted
+        poll = self._engine.poll
+        clock = _clock.clock
+        heappop = heapq.heappop
+        main_done = False
+        while True:
+            # Run the tasks ready now; the ones they make ready wait for the next pass.
+            hook = _thread.switch_hook
+            for _ in range(len(ready)):
+                task = popleft()
+                self._current = task
+                task._state = RUNNING
+                if hook is not None:
+                    hook(None, task)
+                coro = task._coro
+                assert coro is not None
+                exc = task._throw
+                if exc is None:
+                    value = task._send
+                    task._send = None
+                    coro.resume(value)
+                else:
+                    task._throw = None
+                    coro.throw(exc)
+                if task._state is RUNNING:
+                    self._suspended_outside_runtime(task)
+                if hook is not None:
+                    hook(task, None)
+            self._current = None
+            if self._ki_pending:
+                self._ki_pending = False
+                self._stop_with(KeyboardInterrupt(), None)
+            if not main_done and main._state is DONE:
+                main_done = True
+                for task in list(self._tasks):
+                    task._cancel()
+            if main_done and not self._tasks:
+                return
+            while timers and timers[0][2]._timer_seq != timers[0][1]:
+                heappop(timers)                    # dropped: not a reason to wake up
+                if self._dropped_timers:
+                    self._dropped_timers -= 1
+            if ready or posted:
+                # Something to do: only look at I/O, and only if a task waits for some.
+                if readers or writers:
+                    events = poll(0.0)
+                    if events:
+                        self._dispatch(events)
+            else:
+                events = poll(max(0.0, timers[0][0] - clock()) if timers else None)
+                if events:
+                    self._dispatch(events)
+            if timers and timers[0][0] <= clock():
+                self._fire_timers()
+            if posted:
+                self._run_posted()
 
     def run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         _thread.scheduler = self
@@ -341,12 +355,7 @@ class Scheduler:
         try:
             main = self._main = self.spawn(fn, args, {})
             main._retrieved = True
-            while main._state != DONE:
-                self._one_pass()
-            for task in list(self._tasks):
-                task._cancel()
-            while self._tasks:
-                self._one_pass()
+            self._loop(main)
         finally:
             restore_signals()
             self._shut_down()
@@ -379,3 +388,7 @@ def run(fn: Callable[..., Any], /, *args: Any, engine: Engine | None = None) -> 
 
         engine = EpollEngine()
     return Scheduler(engine).run(fn, args)
+
+
+# At the end: _traps needs this module through its callers.
+from ._traps import park  # noqa: E402

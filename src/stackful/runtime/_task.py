@@ -17,13 +17,13 @@ Design principles:
 
 from __future__ import annotations
 
-import itertools
 import logging
 import types
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import Coroutine, CoroutineExit
 from .._annotations import coroutine_fn
+from . import _traps
 from ._cancel import Cancelled, _ScopeNode, make_cancelled
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ DONE = "done"
 #: The value a suspension gets back when its timeout passes first.
 TIMED_OUT: Any = type("TimedOut", (), {"__repr__": lambda self: "<timed out>"})()
 
-_ids = itertools.count(1)
 logger = logging.getLogger("stackful")
 
 
@@ -54,7 +53,7 @@ class TaskCoroutine(Coroutine):
 class Task(_ScopeNode):
     """A function running in the scheduler, made by ``stackful.spawn()``."""
 
-    __slots__ = ("name", "_id", "_scheduler", "_coro", "_fn", "_args", "_kwargs", "_state",
+    __slots__ = ("_name", "_scheduler", "_coro", "_fn", "_args", "_kwargs", "_state",
                  "_send", "_throw", "_wait_obj", "_wait_key", "_timer_seq", "_innermost",
                  "_pending_cancel", "_result", "_exception", "_cancelled", "_retrieved",
                  "_joiners", "_group", "__weakref__")
@@ -62,13 +61,17 @@ class Task(_ScopeNode):
     def __init__(self, scheduler: Scheduler, fn: Callable[..., Any], args: tuple[Any, ...],
                  kwargs: dict[str, Any], parent: _ScopeNode | None,
                  group: TaskGroup | None) -> None:
-        super().__init__(None, False)
-        self.name: str = getattr(fn, "__qualname__", None) or repr(fn)
-        self._id = next(_ids)
+        # _ScopeNode's fields first, set here rather than by a super() call: spawning
+        # is on the hot path.
+        self._parent = parent
+        self._children = None
+        self._cancel_called = False
+        self._shield = False
+        self._name: str | None = None
         self._scheduler = scheduler
-        self._fn: Callable[..., Any] | None = fn
+        self._fn = fn
         self._args: tuple[Any, ...] = args
-        self._kwargs: dict[str, Any] = kwargs
+        self._kwargs: dict[str, Any] | None = kwargs or None
         self._state = READY
         self._send: Any = None
         self._throw: BaseException | None = None
@@ -83,10 +86,24 @@ class Task(_ScopeNode):
         self._retrieved = False
         self._joiners: list[Task] | None = None
         self._group = group
-        self._link(parent)
+        if parent is not None:
+            self._link(parent)
         coro = TaskCoroutine(_task_main, self)
         coro._task = self
         self._coro: TaskCoroutine | None = coro
+
+    @property
+    def name(self) -> str:
+        """The task's name: its function's qualified name unless set."""
+        name = self._name
+        if name is None:
+            fn = self._fn
+            name = self._name = getattr(fn, "__qualname__", None) or repr(fn)
+        return name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = str(value)
 
     # ------------------------------------------------------------------ public
 
@@ -140,20 +157,18 @@ class Task(_ScopeNode):
         """Wait until the task is done and return ``result()`` (raises its exception,
         ``Cancelled`` if it was cancelled, ``TimeoutError`` after ``timeout`` seconds)."""
         if self._state != DONE:
-            from ._traps import park, task_for
-
-            me = task_for("Task.join()")
+            me = _traps.task_for("Task.join()")
             if me is self:
                 raise RuntimeError("a task cannot join itself (it would wait forever)")
             if self._joiners is None:
                 self._joiners = []
             self._joiners.append(me)
-            if park(me, self, None, timeout) is TIMED_OUT:
+            if _traps.park(me, self, None, timeout) is TIMED_OUT:
                 raise TimeoutError("task %r still running after %g s" % (self.name, timeout))
         return self.result()
 
     def __repr__(self) -> str:
-        return "<stackful.Task %r #%d %s>" % (self.name, self._id, self._state)
+        return "<stackful.Task %r %s at %#x>" % (self.name, self._state, id(self))
 
     # ------------------------------------------------------------------ runtime
 
@@ -190,14 +205,14 @@ class Task(_ScopeNode):
         self._exception = exc
         self._cancelled = cancelled
         self._state = DONE
-        self._fn = None
         self._args = ()
-        self._kwargs = {}
+        self._kwargs = None
         self._coro = None
         self._pending_cancel = None
-        self._unlink()
+        if self._parent is not None:
+            self._unlink()
         scheduler = self._scheduler
-        scheduler._task_done(self)
+        del scheduler._tasks[self]
         joiners = self._joiners
         if joiners:
             self._joiners = None
@@ -224,9 +239,9 @@ class Task(_ScopeNode):
 def _task_main(task: Task) -> None:
     """The body of every task's coroutine: runs the function, keeps its outcome."""
     fn = task._fn
-    assert fn is not None
     try:
-        result = fn(*task._args, **task._kwargs)
+        kwargs = task._kwargs
+        result = fn(*task._args, **kwargs) if kwargs else fn(*task._args)
         if isinstance(result, types.CoroutineType):
             result.close()
             raise TypeError("%r is an async function: stackful runs plain functions (no "
@@ -242,3 +257,4 @@ def _task_main(task: Task) -> None:
         task._finish(None, exc, False)
     else:
         task._finish(result, None, False)
+

@@ -22,45 +22,39 @@ from ._traps import park
 __all__ = ["WaitQueue"]
 
 
-class WaitQueue:
-    """Tasks waiting on ``owner`` (for introspection: ``"<owner> <verb>"``)."""
+class WaitQueue(collections.deque[Task]):
+    """Tasks waiting on ``owner`` (for introspection: ``"<owner> <verb>"``).  A deque,
+    so that ``if queue:`` and ``len(queue)`` cost no Python call."""
 
-    __slots__ = ("_waiters", "_owner", "_verb")
+    __slots__ = ("_owner", "_verb")
 
     def __init__(self, owner: object, verb: str) -> None:
-        self._waiters: collections.deque[Task] = collections.deque()
+        super().__init__()
         self._owner = owner
         self._verb = verb
-
-    def __len__(self) -> int:
-        return len(self._waiters)
-
-    def __bool__(self) -> bool:
-        return bool(self._waiters)
 
     @coroutine_fn
     def wait(self, task: Task, timeout: float | None, key: Any = None) -> Any:
         """Suspend ``task`` at the end of the queue; returns what it is woken with
         (``TIMED_OUT`` after ``timeout``).  ``key`` is kept for the waker."""
-        self._waiters.append(task)
+        self.append(task)
         return park(task, self, key, timeout)
 
     def first(self) -> Task:
-        return self._waiters[0]
+        return self[0]
 
     def wake_first(self, value: Any = None) -> Task:
-        task = self._waiters.popleft()
+        task = self.popleft()
         task._scheduler._reschedule(task, value)
         return task
 
     def wake_all(self, value: Any = None) -> None:
-        waiters = self._waiters
-        while waiters:
-            task = waiters.popleft()
+        while self:
+            task = self.popleft()
             task._scheduler._reschedule(task, value)
 
     def _abort_wait(self, task: Task, key: Any) -> None:
-        self._waiters.remove(task)
+        self.remove(task)
 
     def _describe_wait(self, key: Any) -> str:
         return "%s of %r" % (self._verb, self._owner)
