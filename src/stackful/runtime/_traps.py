@@ -101,7 +101,7 @@ _SLEEP = _Sleep()
 @coroutine_fn
 def sleep(seconds: float) -> None:
     """Suspend the task for ``seconds``; ``sleep(0)`` lets the other ready tasks run."""
-    if seconds <= 0:
+    if not seconds > 0:
         if seconds != seconds:
             raise ValueError("sleep() needs a number of seconds, not NaN")
         checkpoint()
