@@ -200,7 +200,7 @@ class CancelScope(_ScopeNode):
         self._cancel()
 
     def __enter__(self) -> CancelScope:
-        task = _traps.task_for("entering a cancel scope")
+        task = _traps.running_task("entering a cancel scope")
         if self._entered:
             raise RuntimeError("a CancelScope can be entered only once; make a new one")
         self._entered = True

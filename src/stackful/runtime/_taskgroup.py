@@ -22,7 +22,7 @@ from typing import Any, Callable
 from .._annotations import coroutine_fn
 from ._cancel import CancelScope, Cancelled, _effective_cancel, make_cancelled
 from ._task import Task
-from ._traps import park, task_for
+from ._traps import park, running_task
 
 __all__ = ["TaskGroup"]
 
@@ -43,7 +43,7 @@ class TaskGroup:
     def __enter__(self) -> TaskGroup:
         if self._state != "new":
             raise RuntimeError("a TaskGroup is entered only once; make a new one")
-        self._parent = task_for("entering a TaskGroup")
+        self._parent = running_task("entering a TaskGroup")
         self._scope.__enter__()
         self._state = "open"
         return self

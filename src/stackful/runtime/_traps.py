@@ -26,8 +26,8 @@ from . import _clock
 from ._engine import READABLE, WRITABLE
 from ._task import READY, WAITING, Task, TaskCoroutine
 
-__all__ = ["checkpoint", "current_task_or_none", "park", "sleep", "task_for", "wait_readable",
-           "wait_writable"]
+__all__ = ["checkpoint", "current_task_or_none", "park", "running_task", "sleep", "task_for",
+           "wait_readable", "wait_writable"]
 
 
 def _not_in_task(what: str) -> CoroutineError:
@@ -51,7 +51,8 @@ def _not_in_task(what: str) -> CoroutineError:
 
 
 def task_for(what: str) -> Task:
-    """The running task, for a call that may suspend it (``what`` names the call)."""
+    """The running task, for a call that may suspend it (``what`` names the call); a
+    pending cancellation is raised here."""
     co = current()
     if type(co) is not TaskCoroutine:
         raise _not_in_task(what)
@@ -59,6 +60,14 @@ def task_for(what: str) -> Task:
     if task._pending_cancel is not None:
         raise task._make_cancelled()
     return task
+
+
+def running_task(what: str) -> Task:
+    """The running task, for what needs one but does not suspend (entering a scope)."""
+    co = current()
+    if type(co) is not TaskCoroutine:
+        raise _not_in_task(what)
+    return co._task
 
 
 @coroutine_fn
