@@ -37,14 +37,14 @@ from .runtime import _clock
 from .runtime._engine import READABLE, WRITABLE
 from .runtime._scheduler import Scheduler, current_scheduler
 from .runtime._threads import to_thread
-from .runtime._traps import task_for
+from .runtime._traps import task_for, wait_io
 
 __all__ = list(_std.__all__)
 
 _BLOCKING = (BlockingIOError, InterruptedError)
 
 
-class socket(_std.socket):
+class socket(_std.socket):  # type: ignore[no-redef]
     """A ``socket.socket`` whose blocking operations suspend the task instead."""
 
     __slots__ = ("_stackful_timeout", "_stackful_scheduler", "_stackful_drained_at")
@@ -90,9 +90,9 @@ class socket(_std.socket):
             if timeout <= 0:
                 raise TimeoutError("timed out")
         task = task_for(what)
-        scheduler = self._stackful_scheduler = task._scheduler
+        self._stackful_scheduler = task._scheduler
         try:
-            scheduler._wait_io(task, self.fileno(), event, timeout, False)
+            wait_io(task, self.fileno(), event, timeout, False)
         except TimeoutError:
             raise TimeoutError("timed out") from None
 
@@ -273,7 +273,7 @@ class socket(_std.socket):
     def accept(self) -> tuple[socket, Any]:
         while True:
             try:
-                fd, address = self._accept()  # stackful: ignore[SC107]
+                fd, address = self._accept()  # type: ignore[attr-defined]  # stackful: ignore[SC107]
                 break
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
@@ -324,7 +324,7 @@ class socket(_std.socket):
             super().__del__()  # type: ignore[misc]
 
 
-SocketType = socket
+SocketType = socket  # type: ignore[misc,assignment]
 
 
 def _adopt(sock: _std.socket) -> socket:
@@ -335,17 +335,17 @@ def _adopt(sock: _std.socket) -> socket:
     return adopted
 
 
-def socketpair(family: int = _std.AF_UNIX, type: int = _std.SOCK_STREAM,
+def socketpair(family: int = _std.AF_UNIX, type: int = _std.SOCK_STREAM,  # type: ignore[no-redef]
                proto: int = 0) -> tuple[socket, socket]:
     a, b = _std.socketpair(family, type, proto)
     return _adopt(a), _adopt(b)
 
 
-def fromfd(fd: int, family: int, type: int, proto: int = 0) -> socket:
+def fromfd(fd: int, family: int, type: int, proto: int = 0) -> socket:  # type: ignore[no-redef]
     return socket(family, type, proto, fileno=_os.dup(fd))
 
 
-def create_server(address: Any, *, family: int = _std.AF_INET, backlog: int | None = None,
+def create_server(address: Any, *, family: int = _std.AF_INET, backlog: int | None = None,  # type: ignore[no-redef]
                   reuse_port: bool = False, dualstack_ipv6: bool = False) -> socket:
     """A listening cooperative socket (the standard ``create_server``)."""
     return _adopt(_std.create_server(address, family=family, backlog=backlog,
@@ -355,7 +355,7 @@ def create_server(address: Any, *, family: int = _std.AF_INET, backlog: int | No
 _GLOBAL_DEFAULT_TIMEOUT: Any = getattr(_std, "_GLOBAL_DEFAULT_TIMEOUT")
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def create_connection(address: tuple[str, int], timeout: Any = _GLOBAL_DEFAULT_TIMEOUT,
                       source_address: Any = None, *, all_errors: bool = False) -> socket:
     """Connect to ``(host, port)`` (each address of the name in turn) and return the
@@ -399,7 +399,7 @@ def _is_numeric(host: Any) -> bool:
     return True
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0,
                 flags: int = 0) -> list[tuple[Any, Any, int, str, Any]]:
     """The standard ``getaddrinfo``; a name lookup runs in a worker thread."""
@@ -409,26 +409,26 @@ def getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int
     return to_thread(_std.getaddrinfo, host, port, family, type, proto, flags)
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def gethostbyname(hostname: str) -> str:
     return to_thread(_std.gethostbyname, hostname)
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def gethostbyname_ex(hostname: str) -> tuple[str, list[str], list[str]]:
     return to_thread(_std.gethostbyname_ex, hostname)
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def gethostbyaddr(ip_address: str) -> tuple[str, list[str], list[str]]:
     return to_thread(_std.gethostbyaddr, ip_address)
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def getnameinfo(sockaddr: Any, flags: int) -> tuple[str, str]:
     return to_thread(_std.getnameinfo, sockaddr, flags)
 
 
-@coroutine_fn
+@coroutine_fn  # type: ignore[no-redef]
 def getfqdn(name: str = "") -> str:
     return to_thread(_std.getfqdn, name)

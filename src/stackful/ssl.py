@@ -129,8 +129,8 @@ class SSLSocket:
             raise ValueError("non-zero flags are not allowed in SSLSocket.recv_into()")
         size = nbytes or memoryview(buffer).nbytes
         try:
-            got: int = self._run(self._object.read, size, buffer)
-            return got
+            got: Any = self._run(self._object.read, size, buffer)   # an int, given a buffer
+            return int(got)
         except _ssl.SSLZeroReturnError:
             return 0
         except _ssl.SSLEOFError:

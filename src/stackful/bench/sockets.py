@@ -17,6 +17,7 @@ import time
 from typing import Any, Callable
 
 import stackful
+from stackful import coroutine_fn
 from stackful import socket as cosocket
 
 from ._common import event_loops
@@ -36,18 +37,21 @@ def _volume(n: int) -> int:
 def _stackful(n: int) -> Timing:
     volume = _volume(n)
 
+    @coroutine_fn
     def writer(sock: cosocket.socket) -> None:
         block = b"w" * BLOCK
         sendall = sock.sendall
         for _ in range(volume // BLOCK):
             sendall(block)
 
+    @coroutine_fn
     def reader(sock: cosocket.socket) -> None:
         got = 0
         recv = sock.recv
         while got < volume:
             got += len(recv(CHUNK))
 
+    @coroutine_fn
     def main() -> float:
         pairs = [cosocket.socketpair() for _ in range(WRITERS)]
         start = time.perf_counter()

@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable
 
 import stackful
+from stackful import coroutine_fn
 
 from ._common import event_loops
 from ._report import Result, Target, bar_plot, ratio_table
@@ -139,9 +140,11 @@ def _threads_queue(n: int) -> float:
 # ------------------------------------------------------------------ lock
 
 def _stackful_lock(n: int) -> float:
+    @coroutine_fn
     def main() -> float:
         lock = stackful.Lock()
 
+        @coroutine_fn
         def contender(rounds: int) -> None:
             sleep = stackful.sleep
             for _ in range(rounds):

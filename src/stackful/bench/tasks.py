@@ -22,6 +22,7 @@ import time
 from typing import Any, Callable
 
 import stackful
+from stackful import coroutine_fn
 
 from ._common import event_loops
 from ._report import Result, Table, Target, bar_plot, ratio_table
@@ -130,9 +131,11 @@ def rss() -> int:
 def _sleep_stackful(n: int) -> dict[str, float]:
     out: dict[str, float] = {}
 
+    @coroutine_fn
     def sleeper(deadline: list[float]) -> None:
         stackful.sleep(deadline[0] - stackful.clock())
 
+    @coroutine_fn
     def main() -> None:
         deadline = [0.0]
         before = rss()

@@ -243,9 +243,10 @@ class _FailAfter(CancelScope):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: types.TracebackType | None) -> bool:
-        if super().__exit__(exc_type, exc, tb):
-            raise TimeoutError("timed out after %g s" % self._seconds) from exc
-        return False
+        caught = super().__exit__(exc_type, exc, tb)
+        if caught:
+            raise TimeoutError("timed out after %s s" % self._seconds) from exc
+        return caught
 
 
 def _deadline_after(seconds: float | None) -> float:

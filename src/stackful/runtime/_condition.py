@@ -35,7 +35,9 @@ class Condition:
         if lock is not None and not isinstance(lock, Lock):
             raise TypeError("Condition(lock) needs a stackful.Lock, got %s"
                             % type(lock).__name__)
-        self._lock = lock if lock is not None else Lock()
+        self._lock = Lock()
+        if lock is not None:
+            self._lock = lock
         self._waiters = WaitQueue(self, "wait")
 
     @coroutine_fn

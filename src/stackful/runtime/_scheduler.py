@@ -35,7 +35,7 @@ from .._annotations import blocking_fn
 from . import _clock, _signals
 from ._cancel import _ScopeNode, refresh
 from ._engine import READABLE, WRITABLE, Engine
-from ._task import DONE, RUNNING, TIMED_OUT, WAITING, READY, Task
+from ._task import DONE, RUNNING, WAITING, READY, Task
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -188,25 +188,6 @@ class Scheduler:
         events = ((READABLE if fd in self._readers.waiting else 0)
                   | (WRITABLE if fd in self._writers.waiting else 0))
         self._engine.wait_for(fd, events)
-
-    def _wait_io(self, task: Task, fd: int, event: int, timeout: float | None,
-                 transient: bool) -> None:
-        waits = self._readers if event == READABLE else self._writers
-        other = waits.waiting.get(fd)
-        if other is not None:
-            raise RuntimeError(
-                "task %r already waits until fd %d is %s: one task at a time may wait on "
-                "each direction of a descriptor (use a Lock around shared sockets)"
-                % (other.name, fd, waits.verb))
-        waits.waiting[fd] = task
-        self._interest_changed(fd)
-        try:
-            value = park(task, waits, fd, timeout)
-        finally:
-            if transient and fd not in self._readers.waiting and fd not in self._writers.waiting:
-                self._engine.forget(fd)
-        if value is TIMED_OUT:
-            raise TimeoutError("fd %d not %s after %g s" % (fd, waits.verb, timeout))
 
     def forget_fd(self, fd: int) -> None:
         """``fd`` is closing: tasks waiting on it get ``OSError(EBADF)``."""
@@ -389,6 +370,3 @@ def run(fn: Callable[..., Any], /, *args: Any, engine: Engine | None = None) -> 
         engine = EpollEngine()
     return Scheduler(engine).run(fn, args)
 
-
-# At the end: _traps needs this module through its callers.
-from ._traps import park  # noqa: E402

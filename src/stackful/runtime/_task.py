@@ -164,7 +164,7 @@ class Task(_ScopeNode):
                 self._joiners = []
             self._joiners.append(me)
             if _traps.park(me, self, None, timeout) is TIMED_OUT:
-                raise TimeoutError("task %r still running after %g s" % (self.name, timeout))
+                raise TimeoutError("task %r still running after %s s" % (self.name, timeout))
         return self.result()
 
     def __repr__(self) -> str:

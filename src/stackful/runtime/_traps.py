@@ -24,10 +24,10 @@ from .. import CoroutineError, current, suspend
 from .._annotations import coroutine_fn
 from . import _clock
 from ._engine import READABLE, WRITABLE
-from ._task import READY, WAITING, Task, TaskCoroutine
+from ._task import READY, TIMED_OUT, WAITING, Task, TaskCoroutine
 
 __all__ = ["checkpoint", "current_task_or_none", "park", "running_task", "sleep", "task_for",
-           "wait_readable", "wait_writable"]
+           "wait_io", "wait_readable", "wait_writable"]
 
 
 def _not_in_task(what: str) -> CoroutineError:
@@ -134,12 +134,36 @@ def _fileno(obj: Any) -> tuple[int, bool]:
 
 
 @coroutine_fn
+def wait_io(task: Task, fd: int, event: int, timeout: float | None, transient: bool) -> None:
+    """Suspend ``task`` until ``fd`` is ready for ``event`` (READABLE or WRITABLE);
+    ``transient``: the descriptor's registration ends with the wait (nothing tells the
+    runtime when it closes)."""
+    scheduler = task._scheduler
+    waits = scheduler._readers if event == READABLE else scheduler._writers
+    other = waits.waiting.get(fd)
+    if other is not None:
+        raise RuntimeError(
+            "task %r already waits until fd %d is %s: one task at a time may wait on "
+            "each direction of a descriptor (use a Lock around shared sockets)"
+            % (other.name, fd, waits.verb))
+    waits.waiting[fd] = task
+    scheduler._interest_changed(fd)
+    try:
+        value = park(task, waits, fd, timeout)
+    finally:
+        if transient and fd not in scheduler._readers.waiting and (
+                fd not in scheduler._writers.waiting):
+            scheduler._engine.forget(fd)
+    if value is TIMED_OUT:
+        raise TimeoutError("fd %d not %s after %s s" % (fd, waits.verb, timeout))
+
+
+@coroutine_fn
 def wait_readable(obj: Any, timeout: float | None = None) -> None:
     """Suspend the task until ``obj`` (a file descriptor, or a socket or file with
     ``fileno()``) is readable; ``TimeoutError`` after ``timeout`` seconds."""
     fd, tracked = _fileno(obj)
-    task = task_for("stackful.wait_readable()")
-    task._scheduler._wait_io(task, fd, READABLE, timeout, not tracked)
+    wait_io(task_for("stackful.wait_readable()"), fd, READABLE, timeout, not tracked)
 
 
 @coroutine_fn
@@ -147,8 +171,7 @@ def wait_writable(obj: Any, timeout: float | None = None) -> None:
     """Suspend the task until ``obj`` (a file descriptor, or a socket or file with
     ``fileno()``) is writable; ``TimeoutError`` after ``timeout`` seconds."""
     fd, tracked = _fileno(obj)
-    task = task_for("stackful.wait_writable()")
-    task._scheduler._wait_io(task, fd, WRITABLE, timeout, not tracked)
+    wait_io(task_for("stackful.wait_writable()"), fd, WRITABLE, timeout, not tracked)
 
 
 
