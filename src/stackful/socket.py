@@ -170,7 +170,7 @@ class socket(_std.socket):  # type: ignore[no-redef]
     def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, Any]:
         while True:
             try:
-                return _std.socket.recvfrom_into(self, buffer, nbytes, flags)
+                return _std.socket.recvfrom_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
@@ -181,7 +181,7 @@ class socket(_std.socket):  # type: ignore[no-redef]
                 flags: int = 0) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]:
         while True:
             try:
-                return _std.socket.recvmsg(self, bufsize, ancbufsize, flags)
+                return _std.socket.recvmsg(self, bufsize, ancbufsize, flags)  # stackful: ignore[SC107]
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
@@ -216,7 +216,7 @@ class socket(_std.socket):  # type: ignore[no-redef]
         args: tuple[Any, ...] = (buffers, ancdata, flags) + ((address,) if address else ())
         while True:
             try:
-                return _std.socket.sendmsg(self, *args)
+                return _std.socket.sendmsg(self, *args)  # stackful: ignore[SC107]
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
