@@ -11,7 +11,7 @@ import stackful.ssl
 
 RUNTIME = {
     "BoundedSemaphore", "CancelScope", "Cancelled", "Condition", "Engine", "EpollEngine",
-    "Event", "Lock", "Portal", "Queue", "QueueClosed", "READABLE", "RWLock", "Semaphore",
+    "Event", "HANGUP", "Lock", "Portal", "Queue", "QueueClosed", "READABLE", "RWLock", "Semaphore",
     "Task", "TaskGroup", "WRITABLE", "clock", "current_task", "dump_tasks",
     "install_dump_handler", "move_on_after", "run", "set_switch_hook", "sleep", "spawn",
     "tasks", "timeout", "to_thread", "wait_readable", "wait_writable",
@@ -35,7 +35,7 @@ def test_runtime_names():
     assert set(stackful.runtime.__all__) == RUNTIME
     assert public(stackful.runtime) == RUNTIME
     # Everything but the tools' names is re-exported by stackful itself.
-    tools = {"Engine", "EpollEngine", "READABLE", "WRITABLE", "install_dump_handler",
+    tools = {"Engine", "EpollEngine", "HANGUP", "READABLE", "WRITABLE", "install_dump_handler",
              "set_switch_hook"}
     for name in RUNTIME - tools:
         assert getattr(stackful, name) is getattr(stackful.runtime, name), name

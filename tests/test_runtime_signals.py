@@ -157,6 +157,7 @@ def test_dump_handler_on_sigusr1():
         def main():
             stackful.spawn(waiter_in_a_helper, stackful.Event())
             stackful.spawn(stackful.sleep, 100)
+            stackful.sleep(0)                    # both are waiting now
             ready()
             while not dumped:
                 stackful.sleep(0.01)

@@ -343,3 +343,27 @@ def test_sendfile_dup_and_fromfd():
             s.close()
 
     stackful.run(main)
+
+
+def test_an_end_of_stream_already_there_after_a_drained_read_is_seen():
+    # The data and the end of the stream arrive together: the read returns the data
+    # (short: the buffer looks drained) and the next read must see the end at once.
+    def main():
+        for _ in range(20):
+            a, b = socket.socketpair()
+            a.sendall(b"last words")
+            a.close()
+            stackful.sleep(0.001)
+            with stackful.timeout(5):
+                assert b.recv(100) == b"last words"
+                assert b.recv(100) == b""
+            b.close()
+        a, b = socket.socketpair()
+        a.send(b"peek")
+        with stackful.timeout(5):
+            assert b.recv(100, socket.MSG_PEEK) == b"peek"      # nothing consumed
+            assert b.recv(100) == b"peek"
+        a.close()
+        b.close()
+
+    stackful.run(main)

@@ -47,7 +47,8 @@ _BLOCKING = (BlockingIOError, InterruptedError)
 class socket(_std.socket):  # type: ignore[no-redef]
     """A ``socket.socket`` whose blocking operations suspend the task instead."""
 
-    __slots__ = ("_stackful_timeout", "_stackful_scheduler", "_stackful_drained_at")
+    __slots__ = ("_stackful_timeout", "_stackful_scheduler", "_stackful_drained_at",
+                 "_stackful_stream")
 
     #: Tells the runtime that this object reports its closing, so its registration
     #: with the event engine may be kept between waits.
@@ -62,6 +63,7 @@ class socket(_std.socket):  # type: ignore[no-redef]
         # events when a read last drained the receive buffer (-1: not drained).
         self._stackful_scheduler: Scheduler | None = None
         self._stackful_drained_at = -1
+        self._stackful_stream = self.type == _std.SOCK_STREAM
 
     # ------------------------------------------------------------ timeouts
 
@@ -98,62 +100,68 @@ class socket(_std.socket):  # type: ignore[no-redef]
 
     # ------------------------------------------------------------ receiving
     #
-    # recv and recv_into skip the system call that would only say EAGAIN: a stream read
-    # that returned less than asked for drained the receive buffer, and data arriving
-    # after that is reported by the engine (edge-triggered: a new edge) to the next
-    # wait, unless it was reported while no task waited, which the scheduler counts.
-    # So the next read waits at once while that count has not moved; otherwise it
+    # recv and recv_into skip the system call that would only say EAGAIN: a plain
+    # (flags 0) stream read that returned less than asked for drained the receive
+    # buffer, and data arriving after that is reported by the engine (edge-triggered:
+    # a new edge) to the next wait, unless it was reported while no task waited, which
+    # the scheduler counts.  So the next read waits at once while that count has not
+    # moved, and the peer has not ended its stream (an end already there when the
+    # buffer drained brings no new edge: the scheduler notes hang-ups); otherwise it
     # tries the system call first.  docs/runtime.md has the measurement.
 
-    def _drained(self) -> bool:
+    def _drained(self, flags: int) -> bool:
         scheduler = self._stackful_scheduler
-        return (scheduler is not None
-                and scheduler.unclaimed_read_events == self._stackful_drained_at)
+        return (scheduler is not None and self._stackful_drained_at >= 0
+                and self._stackful_drained_at == scheduler.unclaimed_read_events
+                and not flags and self._stackful_timeout != 0.0
+                and self.fileno() not in scheduler.hangups)
 
-    def _note_read(self, got: int, asked: int) -> None:
+    def _note_read(self, got: int, asked: int, flags: int) -> None:
         scheduler = self._stackful_scheduler
-        if scheduler is not None and 0 < got < asked and self.type == _std.SOCK_STREAM:
+        if scheduler is not None and 0 < got < asked and not flags and self._stackful_stream:
             self._stackful_drained_at = scheduler.unclaimed_read_events
         else:
             self._stackful_drained_at = -1
 
     @coroutine_fn
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        if self._stackful_drained_at < 0 or not self._drained() or not self._stackful_timeout:
+        if not self._drained(flags):
             try:
                 data = _std.socket.recv(self, bufsize, flags)  # stackful: ignore[SC107]
-                self._note_read(len(data), bufsize)
-                return data
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
+            else:
+                self._note_read(len(data), bufsize, flags)
+                return data
         while True:
             self._wait(READABLE, "socket.recv()")
             try:
                 data = _std.socket.recv(self, bufsize, flags)  # stackful: ignore[SC107]
             except _BLOCKING:
                 continue
-            self._note_read(len(data), bufsize)
+            self._note_read(len(data), bufsize, flags)
             return data
 
     @coroutine_fn
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         asked = nbytes or memoryview(buffer).nbytes
-        if self._stackful_drained_at < 0 or not self._drained() or not self._stackful_timeout:
+        if not self._drained(flags):
             try:
                 got: int = _std.socket.recv_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
-                self._note_read(got, asked)
-                return got
             except _BLOCKING:
                 if self._stackful_timeout == 0.0:
                     raise
+            else:
+                self._note_read(got, asked, flags)
+                return got
         while True:
             self._wait(READABLE, "socket.recv_into()")
             try:
                 got = _std.socket.recv_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
             except _BLOCKING:
                 continue
-            self._note_read(got, asked)
+            self._note_read(got, asked, flags)
             return got
 
     @coroutine_fn

@@ -38,9 +38,12 @@ def _nodelay(sock: Any) -> None:
 
 # ------------------------------------------------------------------ servers
 
-def serve_stackful() -> None:
+def serve_stackful(engine: str = "epoll") -> None:
     import stackful
     from stackful import socket as cosocket
+    from stackful.runtime import Engine, EpollEngine
+
+    from . import _engines
 
     def handle(conn: cosocket.socket) -> None:
         with conn:
@@ -56,7 +59,10 @@ def serve_stackful() -> None:
             _nodelay(conn)
             stackful.spawn(handle, conn)
 
-    stackful.run(main)
+    engines: dict[str, type[Engine]] = {"epoll": EpollEngine,
+                                        "epoll oneshot": _engines.OneshotEpollEngine,
+                                        "selectors": _engines.SelectorsEngine}
+    stackful.run(main, engine=engines[engine]())
 
 
 def _asyncio_streams(new_loop: Callable[[], Any]) -> None:
@@ -165,6 +171,8 @@ def serve_threads() -> None:
 
 SERVERS: dict[str, Callable[[], None]] = {
     "stackful": serve_stackful,
+    "stackful, epoll oneshot engine": lambda: serve_stackful("epoll oneshot"),
+    "stackful, selectors engine": lambda: serve_stackful("selectors"),
     "asyncio streams": lambda: _asyncio_streams(_asyncio_new),
     "asyncio protocol": lambda: _asyncio_protocol(_asyncio_new),
     "uvloop streams": lambda: _asyncio_streams(_uvloop_new),

@@ -58,11 +58,40 @@ def round_trips_per_second(kind: str, idle: int, seconds: float) -> float:
         server.wait(timeout=30)
 
 
+def _interleaved(kinds: list[str], scenarios: dict[str, int], repeats: int, seconds: float,
+                 progress: Progress) -> dict[str, list[Case]]:
+    cases = {name: [Case(kind, lambda n: 0.0, fixed_n=1) for kind in kinds]
+             for name in scenarios}
+    for r in range(repeats):
+        for name, n_idle in scenarios.items():
+            for case in cases[name]:
+                progress("echo repeat %d/%d, %s: %s" % (r + 1, repeats, name, case.name))
+                rate = round_trips_per_second(case.name, n_idle, seconds)
+                case.samples.append(1e9 / rate)
+    return cases
+
+
+def run_engines(scale: Scale, progress: Progress) -> Result:
+    """The stackful echo server on each engine (the choice of the default engine)."""
+    result = Result("engines", "engines: the stackful echo server on other event engines")
+    kinds = ["stackful", "stackful, epoll oneshot engine", "stackful, selectors engine"]
+    seconds = {"default": 2.0, "quick": 0.3, "smoke": 0.1}[scale.mode]
+    repeats = {"default": 5, "quick": 1, "smoke": 1}[scale.mode]
+    cases = _interleaved(kinds, {"%d active" % ACTIVE: 0}, repeats, seconds, progress)
+    for name, scenario_cases in cases.items():
+        result.tables.append(ratio_table(
+            "echo, %s: ns of the server per round trip, by engine (stackful: epoll, "
+            "edge-triggered, registered once)" % name, scenario_cases, "stackful",
+            unit="ns/round trip"))
+    return result
+
+
 def run(scale: Scale, progress: Progress) -> Result:
     result = Result("echo", "echo: echo server, %d connections over loopback, %d-byte messages"
                     % (ACTIVE, SIZE))
-    kinds = [k for k in SERVERS if NEEDS.get(k) is None or optional(NEEDS[k]) is not None]
-    missing = sorted({NEEDS[k] for k in SERVERS if k not in kinds})
+    kinds = [k for k in SERVERS if (NEEDS.get(k) is None or optional(NEEDS[k]) is not None)
+             and "engine" not in k]
+    missing = sorted({NEEDS[k] for k in SERVERS if k in NEEDS and k not in kinds})
     if missing:
         result.notes.append("not installed, their rows are skipped: %s" % ", ".join(missing))
     if scale.mode != "default":
@@ -74,14 +103,7 @@ def run(scale: Scale, progress: Progress) -> Result:
     if scale.repeats and scale.mode == "default":
         repeats = min(scale.repeats, 3)
     scenarios = {"%d active" % ACTIVE: 0, "%d idle + %d active" % (idle, ACTIVE): idle}
-    cases = {name: [Case(kind, lambda n: 0.0, fixed_n=1) for kind in kinds]
-             for name in scenarios}
-    for r in range(repeats):
-        for name, n_idle in scenarios.items():
-            for case in cases[name]:
-                progress("echo repeat %d/%d, %s: %s" % (r + 1, repeats, name, case.name))
-                rate = round_trips_per_second(case.name, n_idle, seconds)
-                case.samples.append(1e9 / rate)
+    cases = _interleaved(kinds, scenarios, repeats, seconds, progress)
     for name, scenario_cases in cases.items():
         table = ratio_table("echo, %s: ns of the server per round trip (lower is faster)"
                             % name, scenario_cases, "stackful", unit="ns/round trip")

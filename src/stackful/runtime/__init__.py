@@ -11,7 +11,7 @@ run.  The names here are re-exported by ``stackful`` itself; ``Engine`` and
 from ._cancel import CancelScope, Cancelled, move_on_after, timeout
 from ._clock import clock
 from ._condition import Condition
-from ._engine import READABLE, WRITABLE, Engine
+from ._engine import HANGUP, READABLE, WRITABLE, Engine
 from ._epoll import EpollEngine
 from ._event import Event
 from ._introspect import current_task, dump_tasks, install_dump_handler, tasks
@@ -37,6 +37,7 @@ __all__ = [
     "Engine",
     "EpollEngine",
     "Event",
+    "HANGUP",
     "Lock",
     "Portal",
     "Queue",

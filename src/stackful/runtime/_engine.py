@@ -8,7 +8,8 @@ Design principles:
 * The scheduler says what tasks wait for, the engine decides how to watch it.  The
   scheduler calls ``wait_for(fd, events)`` whenever the set of events that tasks wait
   for on ``fd`` changes (``0``: nobody waits any more), and ``forget(fd)`` before the
-  descriptor is closed.  An edge-triggered engine (the epoll one) registers a
+  descriptor is closed.  An engine with ``level_triggered = False`` is only told when
+  a wait starts (the events of that wait).  An edge-triggered engine (the epoll one) registers a
   descriptor once and keeps it registered between waits; a level-triggered engine (an
   engine on asyncio's loop) adds and removes its reader and writer as the events change.
 * Spurious readiness is allowed, lost readiness is not.  ``poll`` may report an fd that
@@ -22,15 +23,24 @@ from __future__ import annotations
 
 import abc
 
-__all__ = ["Engine", "READABLE", "WRITABLE"]
+__all__ = ["Engine", "HANGUP", "READABLE", "WRITABLE"]
 
 #: Event bits of ``wait_for`` and ``poll``.
 READABLE = 1
 WRITABLE = 2
+#: Reported by ``poll`` (with READABLE) when the peer ended its stream or an error is
+#: pending.  An edge-triggered engine must report it: a read that drained the buffer
+#: does not see an end of stream that is already there, and no later edge will come.
+HANGUP = 4
 
 
 class Engine(abc.ABC):
     """What the scheduler needs from an event engine (see the module's docstring)."""
+
+    #: False for an engine that registers a descriptor once and reports edges (the
+    #: epoll one): the scheduler then tells it only ``wait_for(fd, event)`` when a wait
+    #: starts, not each change of the set of events waited for.
+    level_triggered: bool = True
 
     @abc.abstractmethod
     def wait_for(self, fd: int, events: int) -> None:
@@ -43,8 +53,9 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
         """Wait at most ``timeout`` seconds (``None``: no limit, ``0``: do not block) and
-        return ``(fd, events)`` for descriptors ready for some of the events waited for.
-        Returns early, possibly with nothing, after ``wake()``."""
+        return ``(fd, events)`` for descriptors ready for some of the events waited for
+        (``HANGUP`` added with READABLE at the end of the peer's stream).  Returns
+        early, possibly with nothing, after ``wake()``."""
 
     @abc.abstractmethod
     def wake(self) -> None:

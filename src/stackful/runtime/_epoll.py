@@ -21,18 +21,21 @@ from __future__ import annotations
 import os
 import select
 
-from ._engine import READABLE, WRITABLE, Engine
+from ._engine import HANGUP, READABLE, WRITABLE, Engine
 
 __all__ = ["EpollEngine"]
 
 _REGISTER = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
 _IN = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
 _OUT = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR
+_HANGUP = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
 _MAX_EVENTS = 1024
 
 
 class EpollEngine(Engine):
     """An edge-triggered epoll engine (Linux)."""
+
+    level_triggered = False
 
     def __init__(self) -> None:
         self._epoll = select.epoll()
@@ -77,6 +80,8 @@ class EpollEngine(Engine):
                 events = READABLE
             if mask & _OUT:
                 events |= WRITABLE
+            if mask & _HANGUP:
+                events |= HANGUP
             ready.append((fd, events))
         return ready
 

@@ -34,7 +34,7 @@ from .. import CoroutineError
 from .._annotations import blocking_fn
 from . import _clock, _signals
 from ._cancel import _ScopeNode, refresh
-from ._engine import READABLE, WRITABLE, Engine
+from ._engine import HANGUP, READABLE, WRITABLE, Engine
 from ._task import DONE, RUNNING, WAITING, READY, Task
 
 if TYPE_CHECKING:
@@ -83,7 +83,8 @@ class _IOWaits:
     def _abort_wait(self, task: Task, fd: int) -> None:
         if self.waiting.get(fd) is task:
             del self.waiting[fd]
-            self._scheduler._interest_changed(fd)
+            if self._scheduler._level_triggered:
+                self._scheduler._interest_changed(fd)
 
     def _describe_wait(self, fd: int) -> str:
         return "%s on fd %d" % (self.verb, fd)
@@ -94,6 +95,7 @@ class Scheduler:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._level_triggered = engine.level_triggered
         self._ready: collections.deque[Task] = collections.deque()
         self._timers: list[tuple[float, int, Any]] = []
         self._timer_counter = itertools.count(1)
@@ -115,6 +117,9 @@ class Scheduler:
         #: that saw its receive buffer drained may skip its next try only while this has
         #: not changed (stackful.socket).
         self.unclaimed_read_events = 0
+        #: Descriptors whose peer ended its stream (or that have an error pending): a
+        #: read on them must always be tried (stackful.socket).
+        self.hangups: set[int] = set()
 
     # ------------------------------------------------------------------ tasks
 
@@ -200,13 +205,17 @@ class Scheduler:
                 self._reschedule(task, None, OSError(
                     errno.EBADF, "%s (fd %d was closed while task %r waited on it)"
                     % (os.strerror(errno.EBADF), fd, task.name)))
+        self.hangups.discard(fd)
         self._engine.forget(fd)
 
     def _dispatch(self, events: list[tuple[int, int]]) -> None:
         readers = self._readers.waiting
         writers = self._writers.waiting
+        level_triggered = self._level_triggered
         for fd, mask in events:
             woke = False
+            if mask & HANGUP:
+                self.hangups.add(fd)
             if mask & READABLE:
                 task = readers.pop(fd, None)
                 if task is not None:
@@ -221,7 +230,7 @@ class Scheduler:
                 if task is not None:
                     self._reschedule(task, None)
                     woke = True
-            if woke:
+            if woke and level_triggered:
                 self._interest_changed(fd)
 
     # ------------------------------------------------------------------ other threads

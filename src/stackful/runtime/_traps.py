@@ -147,12 +147,16 @@ def wait_io(task: Task, fd: int, event: int, timeout: float | None, transient: b
             "each direction of a descriptor (use a Lock around shared sockets)"
             % (other.name, fd, waits.verb))
     waits.waiting[fd] = task
-    scheduler._interest_changed(fd)
+    if scheduler._level_triggered:
+        scheduler._interest_changed(fd)
+    else:
+        scheduler._engine.wait_for(fd, event)
     try:
         value = park(task, waits, fd, timeout)
     finally:
         if transient and fd not in scheduler._readers.waiting and (
                 fd not in scheduler._writers.waiting):
+            scheduler.hangups.discard(fd)
             scheduler._engine.forget(fd)
     if value is TIMED_OUT:
         raise TimeoutError("fd %d not %s after %s s" % (fd, waits.verb, timeout))
