@@ -76,7 +76,7 @@ def run_engines(scale: Scale, progress: Progress) -> Result:
     result = Result("engines", "engines: the stackful echo server on other event engines")
     kinds = ["stackful", "stackful, epoll oneshot engine", "stackful, selectors engine"]
     seconds = {"default": 2.0, "quick": 0.3, "smoke": 0.1}[scale.mode]
-    repeats = {"default": 5, "quick": 1, "smoke": 1}[scale.mode]
+    repeats = {"default": 9, "quick": 1, "smoke": 1}[scale.mode]
     cases = _interleaved(kinds, {"%d active" % ACTIVE: 0}, repeats, seconds, progress)
     for name, scenario_cases in cases.items():
         result.tables.append(ratio_table(
