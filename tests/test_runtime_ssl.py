@@ -73,14 +73,20 @@ def _serve_tls_echo(listener, context, errors):
         conn.close()
 
 
+def _start_server(context):
+    """A listening socket with a TLS echo task on it; a client connection to it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    errors = []
+    server = stackful.spawn(_serve_tls_echo, listener, context, errors)
+    raw = socket.create_connection(("127.0.0.1", listener.getsockname()[1]))
+    return listener, server, errors, raw
+
+
 def test_tls_echo_round_trips(certificates):
     server_context, client_context = _contexts(certificates, trusted=True)
 
     def main():
-        listener = socket.create_server(("127.0.0.1", 0))
-        errors = []
-        server = stackful.spawn(_serve_tls_echo, listener, server_context, errors)
-        raw = socket.create_connection(("127.0.0.1", listener.getsockname()[1]))
+        listener, server, errors, raw = _start_server(server_context)
         with stackful.timeout(30):
             tls = cossl.wrap_socket(raw, client_context, server_hostname="localhost")
             assert tls.version() in ("TLSv1.2", "TLSv1.3") and tls.cipher()
@@ -107,10 +113,7 @@ def test_a_wrong_certificate_fails_the_handshake_on_both_sides_without_hanging(c
     server_context, client_context = _contexts(certificates, trusted=False)
 
     def main():
-        listener = socket.create_server(("127.0.0.1", 0))
-        errors = []
-        server = stackful.spawn(_serve_tls_echo, listener, server_context, errors)
-        raw = socket.create_connection(("127.0.0.1", listener.getsockname()[1]))
+        listener, server, errors, raw = _start_server(server_context)
         with stackful.timeout(30):
             with pytest.raises(ssl.SSLCertVerificationError):
                 cossl.wrap_socket(raw, client_context, server_hostname="localhost")
@@ -126,10 +129,7 @@ def test_a_peer_that_closes_during_the_handshake_raises(certificates):
     server_context, _ = _contexts(certificates, trusted=True)
 
     def main():
-        listener = socket.create_server(("127.0.0.1", 0))
-        errors = []
-        server = stackful.spawn(_serve_tls_echo, listener, server_context, errors)
-        raw = socket.create_connection(("127.0.0.1", listener.getsockname()[1]))
+        listener, server, errors, raw = _start_server(server_context)
         raw.sendall(b"this is not TLS\r\n\r\n")
         raw.close()
         with stackful.timeout(30):

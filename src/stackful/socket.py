@@ -30,7 +30,7 @@ import ipaddress as _ipaddress
 import os as _os
 import socket as _std
 from socket import *  # noqa: F401,F403 -- the standard interface, overridden below
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from ._annotations import coroutine_fn
 from .runtime import _clock
@@ -42,6 +42,7 @@ from .runtime._traps import task_for, wait_io
 __all__ = list(_std.__all__)
 
 _BLOCKING = (BlockingIOError, InterruptedError)
+T = TypeVar("T")
 
 
 class socket(_std.socket):  # type: ignore[no-redef]
@@ -97,6 +98,18 @@ class socket(_std.socket):  # type: ignore[no-redef]
             wait_io(task, self.fileno(), event, timeout, False)
         except TimeoutError:
             raise TimeoutError("timed out") from None
+
+    @coroutine_fn
+    def _retry(self, event: int, what: str, call: Callable[..., T], *args: Any) -> T:
+        """``call(self, *args)``, waiting for ``event`` after each EAGAIN: the
+        try-first loop of the operations other than recv, recv_into and sendall."""
+        while True:
+            try:
+                return call(self, *args)
+            except _BLOCKING:
+                if self._stackful_timeout == 0.0:
+                    raise
+            self._wait(event, what)
 
     # ------------------------------------------------------------ receiving
     #
@@ -166,69 +179,35 @@ class socket(_std.socket):  # type: ignore[no-redef]
 
     @coroutine_fn
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
-        while True:
-            try:
-                return _std.socket.recvfrom(self, bufsize, flags)  # stackful: ignore[SC107]
-            except _BLOCKING:
-                if self._stackful_timeout == 0.0:
-                    raise
-            self._wait(READABLE, "socket.recvfrom()")
+        return self._retry(READABLE, "socket.recvfrom()", _std.socket.recvfrom, bufsize, flags)
 
     @coroutine_fn
     def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, Any]:
-        while True:
-            try:
-                return _std.socket.recvfrom_into(self, buffer, nbytes, flags)  # stackful: ignore[SC107]
-            except _BLOCKING:
-                if self._stackful_timeout == 0.0:
-                    raise
-            self._wait(READABLE, "socket.recvfrom_into()")
+        return self._retry(READABLE, "socket.recvfrom_into()", _std.socket.recvfrom_into,
+                           buffer, nbytes, flags)
 
     @coroutine_fn
     def recvmsg(self, bufsize: int, ancbufsize: int = 0,
                 flags: int = 0) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]:
-        while True:
-            try:
-                return _std.socket.recvmsg(self, bufsize, ancbufsize, flags)  # stackful: ignore[SC107]
-            except _BLOCKING:
-                if self._stackful_timeout == 0.0:
-                    raise
-            self._wait(READABLE, "socket.recvmsg()")
+        return self._retry(READABLE, "socket.recvmsg()", _std.socket.recvmsg, bufsize,
+                           ancbufsize, flags)
 
     # ------------------------------------------------------------ sending
 
     @coroutine_fn
     def send(self, data: Any, flags: int = 0) -> int:
-        while True:
-            try:
-                return _std.socket.send(self, data, flags)  # stackful: ignore[SC107]
-            except _BLOCKING:
-                if self._stackful_timeout == 0.0:
-                    raise
-            self._wait(WRITABLE, "socket.send()")
+        return self._retry(WRITABLE, "socket.send()", _std.socket.send, data, flags)
 
     @coroutine_fn
     def sendto(self, data: Any, flags_or_address: Any, address: Any = None) -> int:
         args = (flags_or_address,) if address is None else (flags_or_address, address)
-        while True:
-            try:
-                return _std.socket.sendto(self, data, *args)  # stackful: ignore[SC107]
-            except _BLOCKING:
-                if self._stackful_timeout == 0.0:
-                    raise
-            self._wait(WRITABLE, "socket.sendto()")
+        return self._retry(WRITABLE, "socket.sendto()", _std.socket.sendto, data, *args)
 
     @coroutine_fn
     def sendmsg(self, buffers: Iterable[Any], ancdata: Iterable[Any] = (), flags: int = 0,
                 address: Any = None) -> int:
         args: tuple[Any, ...] = (buffers, ancdata, flags) + ((address,) if address else ())
-        while True:
-            try:
-                return _std.socket.sendmsg(self, *args)  # stackful: ignore[SC107]
-            except _BLOCKING:
-                if self._stackful_timeout == 0.0:
-                    raise
-            self._wait(WRITABLE, "socket.sendmsg()")
+        return self._retry(WRITABLE, "socket.sendmsg()", _std.socket.sendmsg, *args)
 
     @coroutine_fn
     def sendall(self, data: Any, flags: int = 0) -> None:

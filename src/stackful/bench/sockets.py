@@ -20,7 +20,7 @@ import stackful
 from stackful import coroutine_fn
 from stackful import socket as cosocket
 
-from ._common import event_loops
+from ._common import event_loops, run_on
 from ._report import Result, bar_plot, ratio_table
 from ._timing import Case, Progress, Scale, Timing, measure, optional
 
@@ -97,11 +97,7 @@ def _asyncio(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> Callable[[int
                 b.close()
             return elapsed
 
-        loop = new_loop()
-        try:
-            return Timing(loop.run_until_complete(main()), WRITERS * (volume // BLOCK))
-        finally:
-            loop.close()
+        return Timing(run_on(new_loop, main()), WRITERS * (volume // BLOCK))
 
     return run
 

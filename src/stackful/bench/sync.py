@@ -22,7 +22,7 @@ from typing import Any, Callable
 import stackful
 from stackful import coroutine_fn
 
-from ._common import event_loops
+from ._common import event_loops, run_on
 from ._report import Result, Target, bar_plot, ratio_table
 from ._timing import Case, Progress, Scale, measure, optional
 
@@ -69,11 +69,7 @@ def _asyncio_queue(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> Callabl
             await task
             return time.perf_counter() - start
 
-        loop = new_loop()
-        try:
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
+        return run_on(new_loop, main())
 
     return run
 
@@ -175,11 +171,7 @@ def _asyncio_lock(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> Callable
             await asyncio.gather(contender(n // 2), contender(n - n // 2))
             return time.perf_counter() - start
 
-        loop = new_loop()
-        try:
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
+        return run_on(new_loop, main())
 
     return run
 

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import stackful
 from stackful import coroutine_fn
 
-from ._common import event_loops
+from ._common import event_loops, in_fresh_process, run_on
 from ._report import Result, Table, Target, bar_plot, ratio_table
 from ._timing import Case, Progress, Scale, measure, optional
 
@@ -66,11 +66,7 @@ def _asyncio_spawn_join(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> Ca
                 await create_task(_aempty())
             return time.perf_counter() - start
 
-        loop = new_loop()
-        try:
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
+        return run_on(new_loop, main())
 
     return run
 
@@ -172,9 +168,7 @@ def _sleep_asyncio(new_loop: Callable[[], asyncio.AbstractEventLoop], n: int) ->
         await asyncio.gather(*tasks)
         out["wake_all"] = time.monotonic() - deadline[0]
 
-    loop = new_loop()
-    loop.run_until_complete(main())
-    loop.close()
+    run_on(new_loop, main())
     return out
 
 
@@ -243,15 +237,6 @@ def main_sleep_case(case: str, n: int) -> int:
     return 0
 
 
-def _sleep_in_subprocess(case: str, n: int) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "stackful.bench", "--sleep-case", case, str(n)],
-                          capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        raise RuntimeError("sleep case %s failed:\n%s" % (case, proc.stderr))
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 # ------------------------------------------------------------------ the benchmark
 
 def run(scale: Scale, progress: Progress) -> Result:
@@ -278,7 +263,7 @@ def run(scale: Scale, progress: Progress) -> Result:
         if case != "stackful" and case != "asyncio" and optional(case) is None:
             continue
         progress("tasks: %d sleeping, %s" % (n, label))
-        data = _sleep_in_subprocess(case, n)
+        data = in_fresh_process("--sleep-case", case, n)
         measured[case] = data
         rows.append([label, str(n), "%.0f" % data["per_task"], "%.1f" % (data["wake_all"] * 1e3),
                      "%.0f" % (data["wake_all"] / n * 1e9)])
