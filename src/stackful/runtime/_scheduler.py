@@ -106,7 +106,8 @@ class Scheduler:
         self._system_fds: dict[int, Callable[[], None]] = {}
         self._posted: collections.deque[tuple[Callable[..., Any], tuple[Any, ...]]] = (
             collections.deque())
-        self._post_lock = threading.Lock()
+        # Re-entrant: a signal handler may call Portal.call while this thread posts.
+        self._post_lock = threading.RLock()
         self._accepting_posts = True
         self._current: Task | None = None
         self._main: Task | None = None
@@ -156,7 +157,7 @@ class Scheduler:
             task._wait_obj._abort_wait(task, task._wait_key)
             self._reschedule(task, None, task._make_cancelled())
 
-    def _stop_with(self, exc: BaseException, source: Task | None) -> None:
+    def _stop_with(self, exc: BaseException) -> None:
         """Cancel every task; ``run()`` raises ``exc`` when they are all done."""
         if self._stopping is None:
             self._stopping = exc
@@ -313,7 +314,7 @@ class Scheduler:
             self._current = None
             if self._ki_pending:
                 self._ki_pending = False
-                self._stop_with(KeyboardInterrupt(), None)
+                self._stop_with(KeyboardInterrupt())
             if not main_done and main._state is DONE:
                 main_done = True
                 for task in list(self._tasks):

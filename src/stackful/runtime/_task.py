@@ -225,14 +225,17 @@ class Task(_ScopeNode):
         if exc is not None and not cancelled and not isinstance(exc, Exception):
             # KeyboardInterrupt, SystemExit...: they stop the whole run (run() raises it).
             self._retrieved = True
-            scheduler._stop_with(exc, self)
+            scheduler._stop_with(exc)
 
     def __del__(self) -> None:
         if self._exception is not None and not self._retrieved and not self._cancelled:
             self._retrieved = True
             message = ("Exception in stackful task %r, never retrieved (join() the task, or "
                        "spawn it in a TaskGroup)" % self.name)
-            logger.error(message, exc_info=self._exception)
+            try:
+                logger.error(message, exc_info=self._exception)
+            except Exception:             # interpreter shutdown: logging is gone
+                pass
 
 
 @coroutine_fn

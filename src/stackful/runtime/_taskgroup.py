@@ -75,7 +75,9 @@ class TaskGroup:
             parent._scheduler._reschedule(parent, None)
 
     def _abort_wait(self, task: Task, key: Any) -> None:
-        self._waiting = False            # only a shielded wait, aborted by its own timeout: never
+        # The wait at the end of the block is shielded and has no timeout: nothing
+        # aborts it, but a wait object must say how it would be left.
+        self._waiting = False
 
     def _describe_wait(self, key: Any) -> str:
         return "the end of %d task(s) of a TaskGroup" % len(self._children)
