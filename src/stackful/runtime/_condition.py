@@ -10,7 +10,6 @@ Design principles:
 
 from __future__ import annotations
 
-import types
 from typing import Callable, TypeVar
 
 from .._annotations import coroutine_fn
@@ -19,14 +18,14 @@ from ._clock import clock
 from ._lock import Lock
 from ._task import TIMED_OUT
 from ._traps import current_task_or_none, task_for
-from ._waitqueue import WaitQueue
+from ._waitqueue import AcquireRelease, WaitQueue
 
 __all__ = ["Condition"]
 
 T = TypeVar("T")
 
 
-class Condition:
+class Condition(AcquireRelease):
     """A condition variable for tasks: ``with cond: cond.wait()`` / ``cond.notify()``."""
 
     __slots__ = ("_lock", "_waiters")
@@ -49,15 +48,6 @@ class Condition:
 
     def locked(self) -> bool:
         return self._lock.locked()
-
-    @coroutine_fn
-    def __enter__(self) -> Condition:
-        self._lock.acquire()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: types.TracebackType | None) -> None:
-        self._lock.release()
 
     def _check_owned(self, what: str) -> None:
         if self._lock.owner is None or self._lock.owner is not current_task_or_none():

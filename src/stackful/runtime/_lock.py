@@ -12,17 +12,15 @@ Design principles:
 
 from __future__ import annotations
 
-import types
-
 from .._annotations import coroutine_fn
 from ._task import TIMED_OUT, Task
 from ._traps import current_task_or_none, task_for
-from ._waitqueue import WaitQueue
+from ._waitqueue import AcquireRelease, WaitQueue
 
 __all__ = ["Lock"]
 
 
-class Lock:
+class Lock(AcquireRelease):
     """A mutual-exclusion lock for tasks: ``with lock:``, or ``acquire()``/``release()``.
 
     Waiting tasks get it in FIFO order; only the task that holds it may release it.
@@ -70,15 +68,6 @@ class Lock:
             self._owner = self._waiters.wake_first(True)
         else:
             self._owner = None
-
-    @coroutine_fn
-    def __enter__(self) -> Lock:
-        self.acquire()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: types.TracebackType | None) -> None:
-        self.release()
 
     def __repr__(self) -> str:
         owner = "held by %r" % self._owner.name if self._owner else "unlocked"

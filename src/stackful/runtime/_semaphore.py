@@ -10,17 +10,15 @@ Design principles:
 
 from __future__ import annotations
 
-import types
-
 from .._annotations import coroutine_fn
 from ._task import TIMED_OUT
 from ._traps import task_for
-from ._waitqueue import WaitQueue
+from ._waitqueue import AcquireRelease, WaitQueue
 
 __all__ = ["BoundedSemaphore", "Semaphore"]
 
 
-class Semaphore:
+class Semaphore(AcquireRelease):
     """A counter of permits: ``acquire()`` takes one (waiting while there is none),
     ``release()`` gives one back."""
 
@@ -58,15 +56,6 @@ class Semaphore:
                 self._waiters.wake_first(True)
             else:
                 self._value += 1
-
-    @coroutine_fn
-    def __enter__(self) -> Semaphore:
-        self.acquire()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: types.TracebackType | None) -> None:
-        self.release()
 
     def __repr__(self) -> str:
         return "<stackful.%s value=%d, %d waiting>" % (type(self).__name__, self._value,

@@ -13,13 +13,16 @@ Design principles:
 from __future__ import annotations
 
 import collections
-from typing import Any
+import types
+from typing import Any, TypeVar
 
 from .._annotations import coroutine_fn
 from ._task import Task
 from ._traps import park
 
-__all__ = ["WaitQueue"]
+__all__ = ["AcquireRelease", "WaitQueue"]
+
+Self = TypeVar("Self", bound="AcquireRelease")
 
 
 class WaitQueue(collections.deque[Task]):
@@ -58,3 +61,25 @@ class WaitQueue(collections.deque[Task]):
 
     def _describe_wait(self, key: Any) -> str:
         return "%s of %r" % (self._verb, self._owner)
+
+
+class AcquireRelease:
+    """``with primitive:`` for the primitives that have ``acquire()`` and ``release()``."""
+
+    __slots__ = ()
+
+    @coroutine_fn
+    def acquire(self) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    @coroutine_fn
+    def __enter__(self: Self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: types.TracebackType | None) -> None:
+        self.release()
