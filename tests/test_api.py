@@ -16,13 +16,20 @@ from stackful import Coroutine, CoroutineError, CoroutineExit, ShareStack, suspe
 def test_public_namespace_is_exactly_the_documented_api():
     # The tools (stackful.check, stackful.bench) are subpackages imported on demand:
     # they appear as attributes once imported, but are not part of the API namespace.
-    tools = {"check", "bench"}
+    # stackful.socket and stackful.ssl are modules imported on demand too (the runtime's
+    # cooperative I/O; their names are checked by test_runtime_exports.py).
+    tools = {"check", "bench", "socket", "ssl"}
     public = {name for name in dir(stackful) if not name.startswith("_")} - tools
     assert public == set(stackful.__all__)
     assert set(stackful.__all__) == {
         "Coroutine", "CoroutineError", "CoroutineExit", "CoroutineStats", "ShareStack",
         "current", "in_coroutine", "suspend", "lowlevel", "coroutine_fn", "blocking_fn",
         "generator", "emit", "Generator",
+        # the runtime (stackful.runtime)
+        "runtime", "run", "spawn", "Task", "TaskGroup", "Cancelled", "CancelScope",
+        "timeout", "move_on_after", "sleep", "clock", "current_task", "wait_readable",
+        "wait_writable", "to_thread", "Portal", "Lock", "Event", "Condition", "Semaphore",
+        "BoundedSemaphore", "Queue", "QueueClosed", "RWLock", "tasks", "dump_tasks",
     }
     lowlevel_public = {n for n in dir(stackful.lowlevel) if not n.startswith("_")}
     assert lowlevel_public == set(stackful.lowlevel.__all__)

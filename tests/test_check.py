@@ -89,6 +89,7 @@ TEXT_CASES = [
     ("config", [], 1),
     ("parse_error", ["--no-config"], 2),
     ("clean", ["--no-config"], 0),
+    ("runtime", ["--no-config"], 1),
 ]
 
 
@@ -414,6 +415,36 @@ def test_dot_renders_svg(tmp_path, capsys, monkeypatch):
 
 
 # ------------------------------------------------------------------ the checker on stackful itself
+
+
+def test_the_roots_list_every_suspending_call_of_the_runtime():
+    # Every public function and method of the runtime, sockets and TLS annotated
+    # @coroutine_fn (so known to suspend) is a root of the checker, and no root names
+    # something that does not exist.
+    import stackful.runtime
+    import stackful.socket
+    import stackful.ssl
+    from stackful.check._config import DEFAULT_ROOTS, RUNTIME_SUSPENDING, SOCKET_SUSPENDING
+
+    def suspending(module, skip=()):
+        names = set()
+        for name in set(module.__all__) - set(skip):
+            value = getattr(module, name)
+            if isinstance(value, type):
+                for attr in dir(value):
+                    if attr.startswith("_") and attr not in ("__enter__", "__exit__", "__iter__"):
+                        continue
+                    if getattr(getattr(value, attr), "__stackful_coroutine_fn__", False):
+                        names.add(f"{name}.{attr}")
+            elif getattr(value, "__stackful_coroutine_fn__", False):
+                names.add(name)
+        return names
+
+    assert suspending(stackful.runtime) == set(RUNTIME_SUSPENDING)
+    assert ({"stackful.socket." + n for n in suspending(stackful.socket, ["SocketType"])}
+            | {"stackful.ssl." + n for n in suspending(stackful.ssl)}) == set(SOCKET_SUSPENDING)
+    for name in RUNTIME_SUSPENDING:
+        assert "stackful." + name in DEFAULT_ROOTS and "stackful.runtime." + name in DEFAULT_ROOTS
 
 
 def test_stackful_sources_are_correctly_annotated(capsys, monkeypatch):

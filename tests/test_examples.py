@@ -56,6 +56,7 @@ def unexpected_stderr(stderr):
 def test_examples_exist():
     assert [s.stem for s in SCRIPTS] == [
         "01_synopsis", "02_share_stacks", "03_statistics", "04_errors", "05_round_robin",
+        "06_echo_server", "07_crawler", "08_pipeline", "09_reuseport",
     ]
     # Every golden file belongs to an example.
     assert sorted(p.stem for p in EXPECTED.glob("*.txt")) == [s.stem for s in SCRIPTS]

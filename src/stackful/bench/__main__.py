@@ -13,12 +13,13 @@ import sys
 import time
 from types import ModuleType
 
-from . import libaco, memory, photon, qemu, switch
+from . import _echo_servers, echo, engines, libaco, memory, photon, qemu, sockets, switch, sync, tasks
 from ._report import Result, Table, TARGET_HEADERS, terminal, write_report
 from ._timing import Progress, Scale, environment
 
 BENCHMARKS: dict[str, ModuleType] = {
-    "libaco": libaco, "qemu": qemu, "photon": photon, "memory": memory, "switch": switch}
+    "libaco": libaco, "qemu": qemu, "photon": photon, "memory": memory, "switch": switch,
+    "echo": echo, "tasks": tasks, "sync": sync, "sockets": sockets, "engines": engines}
 
 PREAMBLE = (
     "Every number is the median of interleaved repeats (each repeat runs every case once, "
@@ -41,6 +42,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="write DIR/report.md and PNG plots")
     parser.add_argument("--memory-case", nargs=2, metavar=("CASE", "N"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--sleep-case", nargs=2, metavar=("CASE", "N"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--echo-server", metavar="KIND", help=argparse.SUPPRESS)
+    parser.add_argument("--echo-client", nargs=5,
+                        metavar=("PORT", "ACTIVE", "IDLE", "SECONDS", "SIZE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -55,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.memory_case:
         return memory.main_case(args.memory_case[0], int(args.memory_case[1]))
+    if args.sleep_case:
+        return tasks.main_sleep_case(args.sleep_case[0], int(args.sleep_case[1]))
+    if args.echo_server:
+        return _echo_servers.main_server(args.echo_server)
+    if args.echo_client:
+        port, active, idle, seconds, size = args.echo_client
+        return _echo_servers.main_client(int(port), int(active), int(idle), float(seconds),
+                                         int(size))
     mode = "smoke" if args.smoke else "quick" if args.quick else "default"
     scale = Scale.make(mode, args.repeats)
     names = args.names or list(BENCHMARKS)

@@ -8,15 +8,20 @@
   greenlet (as in greenlet's documentation), for the generator benchmarks;
 * ``event_loops()``: asyncio's default loop, and uvloop's if it is installed;
 * ``recursion_limit(n)``: room for peers whose nesting is recursion (nested
-  generators, nested greenlets).
+  generators, nested greenlets);
+* ``run_on(new_loop, coroutine)``: run a coroutine on a fresh event loop, then close it;
+* ``in_fresh_process(option, case, n)``: a measurement run by the hidden option of
+  ``python -m stackful.bench`` in a process of its own, as the JSON it prints.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import subprocess
 import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Coroutine, Iterator, TypeVar
 
 import stackful
 from stackful import coroutine_fn
@@ -85,6 +90,27 @@ def peer_notes() -> list[str]:
     if optional("uvloop") is None:
         notes.append("uvloop not installed: its rows are skipped")
     return notes
+
+
+T = TypeVar("T")
+
+
+def run_on(new_loop: Callable[[], asyncio.AbstractEventLoop],
+           coroutine: Coroutine[Any, Any, T]) -> T:
+    loop = new_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
+def in_fresh_process(option: str, case: str, n: int) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "stackful.bench", option, case, str(n)],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError("%s %s failed:\n%s" % (option, case, proc.stderr))
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 @contextlib.contextmanager

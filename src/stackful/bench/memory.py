@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 from stackful import Coroutine, ShareStack, coroutine_fn, suspend
 
-from ._common import peer_notes
+from ._common import in_fresh_process, peer_notes
 from ._report import Plot, Result, Table, Target
 from ._timing import Progress, Scale, optional
 
@@ -171,16 +171,6 @@ def measure_here(case: str, n: int) -> dict[str, float]:
     return out
 
 
-def _in_subprocess(case: str, n: int) -> dict[str, float]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "stackful.bench", "--memory-case", case, str(n)],
-        capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        raise RuntimeError("memory case %s failed:\n%s" % (case, proc.stderr))
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def run(scale: Scale, progress: Progress) -> Result:
     n = scale.pick(100_000, 20_000, 2_000)
     n_own = min(n, 20_000)       # a stack of its own costs two mappings (vm.max_map_count)
@@ -192,7 +182,7 @@ def run(scale: Scale, progress: Progress) -> Result:
             continue
         count = n_own if case == "stackful-own" else n
         progress("memory: %s (%d)" % (label, count))
-        data = _in_subprocess(case, count)
+        data = in_fresh_process("--memory-case", case, count)
         measured[label] = data
         rows.append([label, str(count), "%.0f" % data["per_unit"]])
     base = measured["python generators (3 nested, yield from)"]["per_unit"]

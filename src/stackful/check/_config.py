@@ -35,6 +35,36 @@ __all__ = [
     "load_config",
 ]
 
+#: The runtime's calls that may suspend the calling task (``stackful.runtime``, its
+#: names re-exported by ``stackful``); tests/test_check.py keeps this in step with
+#: the functions the runtime annotates ``@coroutine_fn``.
+RUNTIME_SUSPENDING: tuple[str, ...] = (
+    "sleep", "wait_readable", "wait_writable", "to_thread",
+    "Task.join",
+    "Lock.acquire", "Lock.__enter__",
+    "Event.wait",
+    "Condition.acquire", "Condition.__enter__", "Condition.wait", "Condition.wait_for",
+    "Semaphore.acquire", "Semaphore.__enter__",
+    "BoundedSemaphore.acquire", "BoundedSemaphore.__enter__",
+    "Queue.get", "Queue.put", "Queue.__iter__",
+    "RWLock.acquire_read", "RWLock.acquire_write", "RWLock.upgrade",
+    "RWLock.read_locked", "RWLock.write_locked",
+    "TaskGroup.__exit__",
+)
+
+#: The cooperative sockets and TLS (``stackful.socket``, ``stackful.ssl``).
+SOCKET_SUSPENDING: tuple[str, ...] = tuple(
+    ["stackful.socket." + name for name in (
+        "create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
+        "gethostbyaddr", "getnameinfo", "getfqdn")]
+    + ["stackful.socket.socket." + name for name in (
+        "recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "send", "sendto",
+        "sendmsg", "sendall", "sendfile", "accept", "connect", "connect_ex")]
+    + ["stackful.ssl.wrap_socket"]
+    + ["stackful.ssl.SSLSocket." + name for name in (
+        "do_handshake", "recv", "recv_into", "read", "send", "write", "sendall", "unwrap")]
+)
+
 #: Cooperative primitives: calling one may suspend the running coroutine.
 #: ``Coroutine.resume`` is deliberately absent: it runs another coroutine and
 #: returns, so for its caller it is an ordinary (native) call.
@@ -44,6 +74,9 @@ DEFAULT_ROOTS: tuple[str, ...] = (
     "stackful.lowlevel.transfer",
     "stackful._core.suspend",
     "stackful._core.transfer",
+    *(package + "." + name for package in ("stackful", "stackful.runtime")
+      for name in RUNTIME_SUSPENDING),
+    *SOCKET_SUSPENDING,
 )
 
 #: Callables whose function argument runs inside a coroutine (as a call or as
@@ -52,6 +85,12 @@ DEFAULT_ROOTS: tuple[str, ...] = (
 DEFAULT_ENTRY_POINTS: tuple[str, ...] = (
     "stackful.Coroutine:0,fn,func,target",
     "stackful.generator:0,fn,func",
+    "stackful.run:0",
+    "stackful.runtime.run:0",
+    "stackful.spawn:0",
+    "stackful.runtime.spawn:0",
+    "stackful.TaskGroup.spawn:0",
+    "stackful.runtime.TaskGroup.spawn:0",
 )
 
 #: Callables whose function argument runs outside any coroutine (a thread).
@@ -60,6 +99,10 @@ DEFAULT_OUTSIDE_RUNNERS: tuple[str, ...] = (
     "threading.Timer:1,function",
     "_thread.start_new_thread:0",
     "_thread.start_new:0",
+    "stackful.to_thread:0",
+    "stackful.runtime.to_thread:0",
+    "stackful.Portal.call:0",
+    "stackful.runtime.Portal.call:0",
 )
 
 DEFAULT_COROUTINE_ANNOTATIONS: tuple[str, ...] = (
@@ -81,9 +124,18 @@ DEFAULT_BLOCKING: tuple[str, ...] = (
     "os.wait",
     "os.waitpid",
     "select.select",
+    "select.poll.poll",
+    "select.epoll.poll",
+    "selectors.DefaultSelector.select",
+    "signal.pause",
+    "signal.sigwait",
     "socket.create_connection",
     "socket.getaddrinfo",
     "socket.gethostbyname",
+    "socket.gethostbyname_ex",
+    "socket.gethostbyaddr",
+    "socket.getnameinfo",
+    "socket.getfqdn",
     "socket.socket.accept",
     "socket.socket.connect",
     "socket.socket.recv",
@@ -92,6 +144,16 @@ DEFAULT_BLOCKING: tuple[str, ...] = (
     "socket.socket.send",
     "socket.socket.sendall",
     "socket.socket.sendto",
+    "socket.socket.sendfile",
+    "socket.socket.recvmsg",
+    "socket.socket.sendmsg",
+    "socket.socket.recvfrom_into",
+    "ssl.SSLSocket.do_handshake",
+    "ssl.SSLSocket.recv",
+    "ssl.SSLSocket.read",
+    "ssl.SSLSocket.send",
+    "ssl.SSLSocket.write",
+    "ssl.SSLSocket.sendall",
     "subprocess.run",
     "subprocess.call",
     "subprocess.check_call",
@@ -102,6 +164,13 @@ DEFAULT_BLOCKING: tuple[str, ...] = (
     "subprocess.Popen.communicate",
     "threading.Event.wait",
     "threading.Thread.join",
+    "threading.Lock.acquire",
+    "threading.Semaphore.acquire",
+    "threading.Condition.wait",
+    "threading.Barrier.wait",
+    "concurrent.futures.Future.result",
+    "concurrent.futures.wait",
+    "asyncio.run",
     "queue.Queue.get",
     "queue.Queue.put",
     "urllib.request.urlopen",

@@ -106,7 +106,9 @@ class ExternalIndex:
             return None
         facts = _ModuleFacts()
         shorts = self._coroutine_short | self._blocking_short
-        if not any(short.encode() in data for short in shorts):
+        # A module that never names an annotation declares none; a package's __init__
+        # may still re-export annotated names of its submodules.
+        if not path.endswith("__init__.py") and not any(short.encode() in data for short in shorts):
             return facts
         try:
             tree = ast.parse(data, filename=path)
