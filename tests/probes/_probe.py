@@ -1,0 +1,94 @@
+"""What the probes share (tests/probes/probe_*.py).
+
+A probe is a script run in a fresh interpreter by tests/test_probes.py. It passes when it
+exits 0 with `OK` as its last line of output; anything else (a signal, a fatal error, a
+sanitizer report, a failed check, a timeout) is a failure. This module holds the few
+helpers that several probes need; each probe says on its own what it does and what the
+correct behaviour is.
+"""
+
+import contextlib
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def ok():
+    """The last line of a probe that found stackful behaving correctly."""
+    print("OK", flush=True)
+
+
+def fail(what):
+    """Stop the probe: stackful did not behave as the probe's docstring says."""
+    print("probe failed: " + what, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def check(cond, what):
+    if not cond:
+        fail(what)
+
+
+def expect_raises(excs, fn, *args, **kwargs):
+    """Call fn, which must raise one of `excs` (and nothing else): returns the exception."""
+    try:
+        result = fn(*args, **kwargs)
+    except excs as e:
+        return e
+    except BaseException as e:
+        fail("%s raised %s: %s (expected %s)" % (
+            getattr(fn, "__qualname__", fn), type(e).__name__, e, excs))
+    fail("%s returned %r (expected it to raise %s)" % (
+        getattr(fn, "__qualname__", fn), result, excs))
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextlib.contextmanager
+def unraisables():
+    """Collect what sys.unraisablehook receives (as 'TypeName: message' strings)."""
+    seen = []
+    old = sys.unraisablehook
+
+    def hook(info):
+        seen.append("%s: %s" % (type(info.exc_value).__name__, info.exc_value))
+
+    sys.unraisablehook = hook
+    try:
+        yield seen
+    finally:
+        sys.unraisablehook = old
+
+
+def run_child(code, *, timeout=60, env=None):
+    """Run code in a nested interpreter, for outcomes that end the process (an overflow
+    report is a fatal signal by design). The environment is inherited (so a sanitizer
+    build's LD_PRELOAD and options reach it); faulthandler is off unless code enables
+    it. Returns the CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env.pop("PYTHONFAULTHANDLER", None)
+    if env:
+        full_env.update(env)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
+                          capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def describe(proc):
+    """A CompletedProcess in a few lines, for failure messages."""
+    return "exit status %s\n--- stdout\n%s--- stderr\n%s" % (
+        proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
+
+
+def under_asan():
+    """Whether this interpreter runs with AddressSanitizer preloaded (slower; fake stacks)."""
+    return "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
+def skip(reason):
+    """The probe does not apply here (e.g. an API this CPython lacks): the test skips."""
+    print("SKIP " + reason, flush=True)
+    sys.exit(0)
