@@ -92,3 +92,16 @@ def skip(reason):
     """The probe does not apply here (e.g. an API this CPython lacks): the test skips."""
     print("SKIP " + reason, flush=True)
     sys.exit(0)
+
+
+def overflow_reported(proc, report):
+    """Whether a child process died of a stack overflow after stackful's report: SIGSEGV
+    (the report chains to the default action), or under AddressSanitizer its own
+    stack-overflow report and abort (ASan's handler is the one chained to)."""
+    import signal
+    if report not in proc.stderr:
+        return False
+    if proc.returncode == -signal.SIGSEGV:
+        return True
+    return (under_asan() and proc.returncode == -signal.SIGABRT
+            and "AddressSanitizer: stack-overflow" in proc.stderr)

@@ -1,6 +1,6 @@
 """Overflow of a ShareStack(guard_page=False) into the stack mapped below it.
 
-Hostile: a coroutine named overflowing_task on ShareStack(64 KiB, guard_page=False)
+Hostile: a coroutine named overflowing_task on ShareStack(1 MiB, guard_page=False)
 recurses natively (stackful._core._recurse_natively, 512-byte C frames) about 10 KB past
 the bottom of its stack, into the top of the next stack, where a suspended coroutine's
 frames are; then those coroutines are resumed.
@@ -14,19 +14,22 @@ from _probe import check, describe, ok, run_child
 proc = run_child("""
 import stackful
 
-ours = stackful.ShareStack(64 * 1024, guard_page=False)   # the next ones lie below it
+# 1 MiB each: no hole in the address space is likely to fit one, so the kernel maps
+# them next to each other, each below the one before.
+SIZE = 1 << 20
+ours = stackful.ShareStack(SIZE, guard_page=False)
 
 def neighbour(i):
     mine = [i] * 3
     return mine, stackful.suspend()
 
-neighbours = [stackful.Coroutine(neighbour, i, stack=stackful.ShareStack(64 * 1024))
+neighbours = [stackful.Coroutine(neighbour, i, stack=stackful.ShareStack(SIZE))
               for i in range(4)]
 for co in neighbours:
     co.resume()
 
 def overflowing_task():
-    return stackful._core._recurse_natively((64 + 10) * 1024 // 512)
+    return stackful._core._recurse_natively((SIZE + 10 * 1024) // 512)
 
 print("overflowing_task returned", stackful.Coroutine(overflowing_task, stack=ours).resume())
 results = [co.resume("back") for co in neighbours]
