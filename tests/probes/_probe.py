@@ -68,13 +68,15 @@ def run_child(code, *, timeout=60, env=None):
     """Run code in a nested interpreter, for outcomes that end the process (an overflow
     report is a fatal signal by design). The environment is inherited (so a sanitizer
     build's LD_PRELOAD and options reach it); faulthandler is off unless code enables
-    it. Returns the CompletedProcess."""
+    it; it runs in this directory (code may import _probe). Returns the
+    CompletedProcess."""
     full_env = dict(os.environ)
     full_env.pop("PYTHONFAULTHANDLER", None)
     if env:
         full_env.update(env)
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
-                          capture_output=True, text=True, timeout=timeout, env=full_env)
+                          capture_output=True, text=True, timeout=timeout, env=full_env,
+                          cwd=os.path.dirname(os.path.abspath(__file__)))
 
 
 def describe(proc):
@@ -105,3 +107,32 @@ def overflow_reported(proc, report):
         return True
     return (under_asan() and proc.returncode == -signal.SIGABRT
             and "AddressSanitizer: stack-overflow" in proc.stderr)
+
+
+def mapped_ranges():
+    """The process's mapped address ranges (adjacent ones merged), from /proc/self/maps."""
+    ranges = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            if ranges and ranges[-1][1] == lo:
+                ranges[-1] = (ranges[-1][0], hi)
+            else:
+                ranges.append((lo, hi))
+    return ranges
+
+
+def ranges_added(before, after):
+    """The address ranges mapped in `after` that were not in `before`."""
+    out = []
+    for lo, hi in after:
+        cur = lo
+        for blo, bhi in before:
+            if bhi <= cur or blo >= hi:
+                continue
+            if blo > cur:
+                out.append((cur, blo))
+            cur = max(cur, bhi)
+        if cur < hi:
+            out.append((cur, hi))
+    return out
