@@ -136,3 +136,17 @@ def ranges_added(before, after):
         if cur < hi:
             out.append((cur, hi))
     return out
+
+
+def check_closes(co, finally_ran, also_fine=()):
+    """co.close() must return None (or raise one of `also_fine`), leaving co dead with
+    its finally block run (finally_ran: a list that block appends to)."""
+    try:
+        co.close()
+        got = "closed"
+    except also_fine:
+        got = "closed"
+    except BaseException as e:
+        got = "close raised %s: %s" % (type(e).__name__, e)
+    check(got == "closed" and co.status == "dead" and finally_ran,
+          "%s; status %s; finally ran: %s" % (got, co.status, bool(finally_ran)))

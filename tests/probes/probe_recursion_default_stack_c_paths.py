@@ -7,53 +7,14 @@ for sorted's key, which costs several KB of C stack per level; 5000 for the othe
 Correct: RecursionError in the coroutine, as on the main thread (whose 8 MiB stack holds
 these depths); never a stack overflow that kills the process. Each path runs in its own
 child process (the failure mode kills it), after the same recursion on the child's main
-thread has shown that the path raises RecursionError there.
+thread has shown that the path raises RecursionError there (_recursion.py).
 """
 from _probe import check, describe, ok, run_child
 
 CHILD = """
-import json, pickle, re, sys
+import sys
 import stackful
-
-def sorted_key(x):
-    return sorted([x], key=sorted_key)
-
-def map_(x):
-    return list(map(map_, [x]))
-
-class Attr:
-    def __getattr__(self, name):
-        return getattr(self, name + "x")
-
-class Obj:
-    pass
-
-def json_default(o):
-    return json.dumps(Obj(), default=json_default)
-
-def re_sub(m):
-    return re.sub("a", re_sub, "a")
-
-class Reduce:
-    def __reduce__(self):
-        return (list, ([Reduce()],))
-
-# One Python frame per level of C recursion, so that the recursion limit counts levels.
-PATHS = {
-    "sorted_key": lambda: sorted_key(0),
-    "map": lambda: map_(0),
-    "getattr": lambda: Attr().a,
-    "json_default": lambda: json_default(None),
-    "re_sub": lambda: re_sub(None),
-    "pickle_reduce": lambda: pickle.dumps(Reduce()),
-}
-
-def attempt(path):
-    try:
-        PATHS[path]()
-    except RecursionError:
-        return "RecursionError"
-    return "returned"
+from _recursion import attempt
 
 path, limit = sys.argv[1], int(sys.argv[2])
 sys.setrecursionlimit(limit)
