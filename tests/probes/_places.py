@@ -12,8 +12,9 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import weakref
+
+from _probe import temporary_directory
 
 
 class Collides:
@@ -101,7 +102,7 @@ def pickled(pause):
     return pickle.dumps(R())
 
 
-_module_dir = tempfile.mkdtemp(prefix="stackful-probe-")
+_module_dir = temporary_directory()
 _modules = itertools.count()
 
 

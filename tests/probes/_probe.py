@@ -14,6 +14,16 @@ import sys
 import textwrap
 
 
+def temporary_directory():
+    """A directory removed when the probe exits."""
+    import atexit
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix="stackful-probe-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 def ok():
     """The last line of a probe that found stackful behaving correctly."""
     print("OK", flush=True)

@@ -12,14 +12,13 @@ everyone sees the whole module.
 """
 import os
 import sys
-import tempfile
 import threading
 
 import stackful
 
-from _probe import check, ok
+from _probe import check, ok, temporary_directory
 
-directory = tempfile.mkdtemp(prefix="stackful-probe-")
+directory = temporary_directory()
 with open(os.path.join(directory, "half_done.py"), "w") as f:
     f.write("import stackful\nBEFORE = 1\nstackful.suspend('inside the import')\nAFTER = 2\n")
 sys.path.insert(0, directory)
