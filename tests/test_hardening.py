@@ -843,3 +843,32 @@ def test_a_coroutine_that_keeps_refusing_to_close_is_reported_after_a_bound():
     with pytest.raises(ValueError):          # what it does not catch ends it
         co.throw(ValueError)
     assert co.status == "dead"
+
+
+def test_a_switch_that_would_copy_the_collectors_frames_off_their_stack_is_refused():
+    import gc
+
+    stack = ShareStack()
+    outcome = []
+    sharer = Coroutine(stackful.suspend, stack=stack)
+
+    class ResumesInDel:
+        def __del__(self):
+            try:
+                sharer.resume()
+            except CoroutineError as e:
+                outcome.append(str(e))
+
+    def collects():
+        sharer.resume()                   # suspended, its bytes taken off by us below
+        obj = ResumesInDel()
+        obj.cycle = obj
+        del obj
+        gc.collect()
+
+    Coroutine(collects, stack=stack).resume()
+    assert outcome and outcome[0].startswith(
+        "cannot switch to a coroutine that shares its ShareStack with the code running "
+        "the garbage collector")
+    sharer.resume()                       # afterwards it can
+    assert sharer.status == "dead"

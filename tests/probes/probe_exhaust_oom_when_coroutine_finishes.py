@@ -1,9 +1,9 @@
 """Out of memory at the moment a coroutine finishes.
 
 Hostile: R and C share a ShareStack; F has its own. The main context resumes R, R resumes
-F, F resumes C, and C suspends about 600 KB deep (900 levels) in C recursion, so C now owns the shared
+F, F resumes C, and C suspends hundreds of KB deep (600 levels) in C recursion, so C now owns the shared
 stack and R's bytes are saved away. F then lowers RLIMIT_AS to just above what the
-process uses and returns: to go back to R, the finish must copy C's 600 KB off the shared
+process uses and returns: to go back to R, the finish must copy C's bytes off the shared
 stack into a buffer C never had.
 Correct: F's finish completes (what it needs was reserved earlier) and every result is
 right; or a MemoryError is raised in Python code (at a resume or a suspend) and the
@@ -25,7 +25,7 @@ def deep(n):
 
 
 def c_body():
-    return deep(900)
+    return deep(600)      # within 3.12's fixed C recursion budget (1500: 2 levels each)
 
 
 def f_body():

@@ -1,7 +1,7 @@
 """Overflow of a ShareStack(guard_page=False) into the stack mapped below it.
 
 Hostile: a coroutine named overflowing_task on ShareStack(1 MiB, guard_page=False)
-recurses natively (stackful._core._recurse_natively, 512-byte C frames) about 10 KB past
+recurses natively (tests/c/native.c's native_recursion, 512-byte C frames) about 10 KB past
 the bottom of its stack, into the top of the next stack, where a suspended coroutine's
 frames are; then those coroutines are resumed.
 Correct: the overflow is detected, at the latest at the next switch, and the process stops
@@ -14,8 +14,12 @@ every neighbour returns its right result. Never a silent overwrite of the neighb
 from _probe import check, describe, ok, run_child, skip
 
 proc = run_child("""
+import os, sys
 import stackful
 from _probe import mapped_ranges, ranges_added
+sys.path.insert(0, os.path.dirname(os.getcwd()))
+from nativelib import native_recursion
+native_recursion = native_recursion()
 
 # 1 MiB each: no hole in the address space is likely to fit one, so the kernel maps
 # them next to each other, each below the one before (checked below).
@@ -38,7 +42,7 @@ if not any(lo < ours_lo <= hi for lo, hi in ranges_added(with_ours, mapped_range
     raise SystemExit(0)
 
 def overflowing_task():
-    return stackful._core._recurse_natively((SIZE + 10 * 1024) // 512)
+    return native_recursion((SIZE + 10 * 1024) // 512)
 
 print("overflowing_task returned", stackful.Coroutine(overflowing_task, stack=ours).resume())
 results = [co.resume("back") for co in neighbours]

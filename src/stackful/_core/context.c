@@ -194,8 +194,21 @@ reserve_for_leaving(CoroutineObject *co)
 /* The share-stack part of switch_prepare: reserve the save buffer of the coroutine
  * whose bytes a switch to `co` copies out. Returns the plan, or -1 with MemoryError. */
 COLD int
+refuse_copying_the_collector(void)
+{
+    PyErr_SetString(StackfulCoroutineError,
+                    "cannot switch to a coroutine that shares its ShareStack with the "
+                    "code running the garbage collector, while it runs: the collector's "
+                    "state is on that stack; give the coroutine its own ShareStack, or "
+                    "switch to it after the collection");
+    return -1;
+}
+
+COLD int
 switch_prepare_copy(ThreadObject *t, CoroutineObject *owner)
 {
+    if (owner != NULL && &owner->ctx == t->gc_ctx && (t->rare & THREAD_RARE_GC))
+        return refuse_copying_the_collector();
     if (owner != NULL && &owner->ctx == t->current) {
         /* It hands its own stack over: a finished one is not saved, a live one has
          * reserved (switch_prepare: a stack is shared if this happens). */

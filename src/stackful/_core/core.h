@@ -147,6 +147,8 @@ typedef struct ThreadObject {
     PyObject *thread_dict;
     PyObject *repr_key;
     Py_ssize_t displaced;           /* sum of its share stacks' `displaced` */
+    Ctx *gc_ctx;                    /* the context running a collection (gcphase.c) */
+    PyObject *deferred_closes;      /* coroutines collected while it ran, to close */
     PyStateThread py;               /* what its coroutines' saved states point into */
     Ctx main;                       /* the thread's main context */
     int alive;                      /* cleared when the OS thread's state is torn down */
@@ -307,6 +309,8 @@ void coroutine_set_thrown(PyObject *exc_instance);
  * unstarted generator: it never runs, it is dead, the exception is raised here. */
 PyObject *coroutine_raise_unstarted(CoroutineObject *co, PyObject *exc_instance);
 PyObject *coroutine_close(CoroutineObject *co);
+/* Close the coroutines whose finalizers ran during the collection that just ended. */
+void coroutine_close_deferred(ThreadObject *t);
 /* The running coroutine, being closed, suspends again: the exit exception is raised at
  * that suspension instead (returns NULL with it set). */
 PyObject *coroutine_close_again(CoroutineObject *co);

@@ -144,8 +144,12 @@ coroutine_close(CoroutineObject *co)
     PyObject *exc = coroutine_make_exception(exit_type);
     if (exc == NULL)
         return NULL;
-    co->closing = CLOSE_REPEATS;
-    co->ctx.rare |= CTX_RARE_CLOSING;
+    if (!co->is_generator) {
+        /* A stackful generator is closed as Python closes a generator: one
+         * GeneratorExit, and an emit() after it is the generator's error. */
+        co->closing = CLOSE_REPEATS;
+        co->ctx.rare |= CTX_RARE_CLOSING;
+    }
     PyObject *result = coroutine_throw_into(co, exc, "close", ctx_land_resumed, co->thread);
     co->closing = 0;
     co->ctx.rare &= ~CTX_RARE_CLOSING;
@@ -226,6 +230,8 @@ Coroutine_repr(CoroutineObject *co)
 {
     PyObject *name = PyObject_GetAttrString(co->fn, "__qualname__");
     if (name == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return NULL;
         PyErr_Clear();
         name = PyObject_Repr(co->fn);
         if (name == NULL)
@@ -486,17 +492,58 @@ can_run_here(CoroutineObject *co)
 }
 
 static void
+close_unraisably(CoroutineObject *co)
+{
+    PyObject *res = coroutine_close(co);
+    if (res == NULL)
+        PyErr_WriteUnraisable((PyObject *)co);
+    else
+        Py_DECREF(res);
+}
+
+/* A coroutine collected while a collection runs is not closed there: closing it could
+ * copy the collector's own frames off their share stack (gcphase.c). It is kept (which
+ * resurrects it, for this collection) and closed when the collection ends. */
+static int
+defer_close(ThreadObject *t, CoroutineObject *co)
+{
+    if (t->deferred_closes == NULL && (t->deferred_closes = PyList_New(0)) == NULL)
+        return -1;
+    return PyList_Append(t->deferred_closes, (PyObject *)co);
+}
+
+void
+coroutine_close_deferred(ThreadObject *t)
+{
+    while (t->deferred_closes != NULL) {
+        PyObject *list = t->deferred_closes;
+        t->deferred_closes = NULL;
+        PyObject *exc_type, *exc_value, *exc_tb;
+        PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+            CoroutineObject *co = (CoroutineObject *)PyList_GET_ITEM(list, i);
+            if (co->ctx.state == STATE_SUSPENDED && co->started && can_run_here(co))
+                close_unraisably(co);
+        }
+        PyErr_Restore(exc_type, exc_value, exc_tb);
+        Py_DECREF(list);
+    }
+}
+
+static void
 Coroutine_finalize(CoroutineObject *co)
 {
     if (co->ctx.state != STATE_SUSPENDED || !co->started || !can_run_here(co))
         return;
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    PyObject *res = coroutine_close(co);
-    if (res == NULL)
-        PyErr_WriteUnraisable((PyObject *)co);
-    else
-        Py_DECREF(res);
+    if (co->thread->rare & THREAD_RARE_GC) {
+        if (defer_close(co->thread, co) < 0)
+            PyErr_WriteUnraisable((PyObject *)co);
+    }
+    else {
+        close_unraisably(co);
+    }
     PyErr_Restore(type, value, tb);
 }
 

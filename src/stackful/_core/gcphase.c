@@ -12,8 +12,14 @@
  *    last one back at the end if callbacks were appended since). A collection runs in
  *    one thread; another thread that runs while the collector's finalizer releases the
  *    GIL is not marked.
- *  - If a program removes the callbacks, the refusal is lost (the old stall comes back),
- *    nothing else. */
+ *  - While a collection runs, its lists of objects have their heads in the C frames of the
+ *    context that runs it, and the objects point at them: that context's stack bytes
+ *    must not be copied out of its share stack (writes through those pointers would land
+ *    in another coroutine's bytes, and the copy back would undo them). So the context is
+ *    recorded (gc_ctx): switches that would copy it out are refused, and finalizers
+ *    defer closing a coroutine to the end of the collection (coroutine.c).
+ *  - If a program removes the first callback, the refusals are lost (the old hazards come
+ *    back), nothing else; the last one is put back if it is removed. */
 #include "core.h"
 
 #if defined(__GNUC__)
@@ -46,7 +52,8 @@ keep_ends_last(void)
             return PyList_SetSlice(callbacks, i, i + 1, NULL) < 0 ||
                    PyList_Append(callbacks, ends_callback) < 0 ? -1 : 0;
     }
-    return 0;     /* removed by the program: nothing to keep */
+    /* Removed by the program: put back, or the mark would never be taken off. */
+    return PyList_Append(callbacks, ends_callback);
 }
 
 static PyObject *
@@ -55,8 +62,11 @@ gc_phase_begins(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t n
     if (nargs >= 1 && phase_is(args[0], "start")) {
         if (keep_ends_last() < 0)
             return NULL;
-        if (stackful_tls_gc_running++ == 0 && stackful_tls_thread != NULL)
-            stackful_tls_thread->rare |= THREAD_RARE_GC;
+        ThreadObject *t = stackful_tls_thread;
+        if (stackful_tls_gc_running++ == 0 && t != NULL) {
+            t->rare |= THREAD_RARE_GC;
+            t->gc_ctx = t->current;
+        }
     }
     Py_RETURN_NONE;
 }
@@ -64,9 +74,13 @@ gc_phase_begins(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t n
 static PyObject *
 gc_phase_ends(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
+    ThreadObject *t = stackful_tls_thread;
     if (nargs >= 1 && phase_is(args[0], "stop") && stackful_tls_gc_running > 0 &&
-        --stackful_tls_gc_running == 0 && stackful_tls_thread != NULL)
-        stackful_tls_thread->rare &= ~THREAD_RARE_GC;
+        --stackful_tls_gc_running == 0 && t != NULL) {
+        t->rare &= ~THREAD_RARE_GC;
+        t->gc_ctx = NULL;
+        coroutine_close_deferred(t);       /* the collector's lists are gone now */
+    }
     Py_RETURN_NONE;
 }
 

@@ -39,9 +39,13 @@ generator_finish(CoroutineObject *co, PyObject *result, int iternext)
         }
         return NULL;
     }
-    /* Returned: StopIteration, carrying the return value unless it is None. */
-    if (result == Py_None && iternext) {
+    /* Returned: StopIteration, carrying the return value unless it is None (then no
+     * exception for next(), as the iterator protocol ends, and a bare StopIteration for
+     * send() and throw(), as Python generators raise). */
+    if (result == Py_None) {
         Py_DECREF(result);
+        if (!iternext)
+            PyErr_SetNone(PyExc_StopIteration);
         return NULL;
     }
     PyObject *stop = PyObject_CallOneArg(PyExc_StopIteration, result);
@@ -153,6 +157,14 @@ Generator_throw(CoroutineObject *co, PyObject *const *args, Py_ssize_t nargs)
         coroutine_set_thrown(instance);
         return NULL;
     }
+#if !STACKFUL_PEP479_ON_UNSTARTED_THROW
+    if (!co->started) {
+        /* Raised here as thrown, even a StopIteration: the function never ran, so no
+         * StopIteration escaped it (3.12+ Python generators say so too). */
+        return coroutine_throw_into(co, instance, "throw into", ctx_land_resumed,
+                                    co->thread);
+    }
+#endif
     return generator_outcome(co, coroutine_throw_into(co, instance, "throw into",
                                                        ctx_land_resumed, co->thread), 0);
 }

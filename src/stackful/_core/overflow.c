@@ -89,12 +89,15 @@ on_fault(int sig, siginfo_t *info, void *context)
     if (previous_action.sa_flags & SA_SIGINFO) {
         previous_action.sa_sigaction(sig, info, context);
     }
-    else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN) {
-        previous_action.sa_handler(sig);
-    }
-    else {
-        /* The default action (death) on the re-executed instruction. */
+    else if (previous_action.sa_handler == SIG_DFL) {
+        /* The default action: death. A fault would take it on the re-executed
+         * instruction, but a signal sent with raise() or kill() re-executes nothing:
+         * send it again, now with the default action in place. */
         sigaction(SIGSEGV, &previous_action, NULL);
+        raise(sig);
+    }
+    else if (previous_action.sa_handler != SIG_IGN) {
+        previous_action.sa_handler(sig);
     }
 }
 

@@ -18,6 +18,9 @@
 #include "pystate_fields.h"
 
 #define STACKFUL_TRACING_EVENT tracing_what
+/* 3.11 generators turn a StopIteration thrown into an unstarted generator into PEP 479's
+ * RuntimeError (3.12+ raise it as thrown): generator.c follows. */
+#define STACKFUL_PEP479_ON_UNSTARTED_THROW 1
 
 /* 3.11 caches "report trace events now" in the innermost cframe, and the eval loop
  * keeps the live cframe's copy current (sys.settrace updates it, each return passes it

@@ -62,6 +62,10 @@ _Static_assert(offsetof(PyThreadState, STACKFUL_TRACING_EVENT) ==
 _Static_assert(offsetof(PyStateSaved, tracing_event) ==
                offsetof(PyStateSaved, tracing) + sizeof(int), "tracing pair");
 
+#ifndef STACKFUL_PEP479_ON_UNSTARTED_THROW
+#  define STACKFUL_PEP479_ON_UNSTARTED_THROW 0
+#endif
+
 /* What a version saves and restores beyond the common fields (defaults: nothing). */
 #ifndef STACKFUL_SAVE_EXTRA
 #  define STACKFUL_SAVE_EXTRA(s, ts) ((void)0)
@@ -352,6 +356,16 @@ pystate_frame_object(const PyStateSaved *s, PyThreadState *ts)
 #endif
     if (gc_was_enabled)
         PyGC_Enable();
+    if (frame == NULL) {
+        /* PyThreadState_GetFrame returns NULL, with the error cleared, both when there
+         * is no complete frame and when making its frame object failed: tell them
+         * apart, so that a failure is a MemoryError and not "no frame". */
+        _PyInterpreterFrame *f = s->top_frame;
+        while (f != NULL && _PyFrame_IsIncomplete(f))
+            f = f->previous;
+        if (f != NULL)
+            PyErr_NoMemory();
+    }
     return (PyObject *)frame;
 }
 

@@ -61,6 +61,7 @@ thread_dealloc(ThreadObject *t)
     Py_CLEAR(t->repr_key);
     Py_CLEAR(t->repr_live);
     Py_CLEAR(t->repr_spare);
+    Py_CLEAR(t->deferred_closes);
     stackful_stack_free(t->helper);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
@@ -159,7 +160,8 @@ thread_create(void)
 {
     PyObject *dict = PyThreadState_GetDict();
     if (dict == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "stackful: no thread state dict");
+        /* The thread has a state (it holds the GIL): only making its dict can fail. */
+        PyErr_NoMemory();
         return NULL;
     }
     ThreadObject *t = PyObject_New(ThreadObject, &StackfulThreadType);
@@ -179,6 +181,7 @@ thread_create(void)
         Py_DECREF(t);
         return NULL;
     }
+    sentinel->thread = NULL;           /* its deallocation reads it */
     if (repr_state_init(t, dict) < 0) {
         Py_DECREF(sentinel);
         Py_DECREF(t);
