@@ -6,6 +6,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #define Py_BUILD_CORE
 #include "internal/pycore_frame.h"
+#include "internal/pycore_interpframe.h"
 #include "internal/pycore_pythonrun.h"
 #include "internal/pycore_stackref.h"
 #include "internal/pycore_tstate.h"
