@@ -34,7 +34,8 @@ def test_public_namespace_is_exactly_the_documented_api():
     lowlevel_public = {n for n in dir(stackful.lowlevel) if not n.startswith("_")}
     assert lowlevel_public == set(stackful.lowlevel.__all__)
     assert set(stackful.lowlevel.__all__) == {"transfer", "switch_count", "pool_info",
-                                              "finish_to", "current_context"}
+                                              "finish_to", "current_context",
+                                              "set_current_context"}
 
 
 def test_exception_hierarchy():

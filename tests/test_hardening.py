@@ -238,6 +238,43 @@ def test_recursion_in_a_coroutine_on_the_default_stack_behaves_as_in_a_thread(
     assert in_coroutine == in_thread
 
 
+def test_a_thread_that_used_coroutines_frees_its_locals_and_stacks(python_subprocess):
+    # The thread's state must go with the thread: its thread-locals freed when the
+    # thread ends (not at exit), and no mappings left behind by threads that ended.
+    proc = run(python_subprocess, """
+        import gc, threading
+        import stackful
+
+        local = threading.local()
+        freed = []
+
+        class Value:
+            def __del__(self):
+                freed.append(1)
+
+        def mappings():
+            with open("/proc/self/maps") as f:
+                return len(f.readlines())
+
+        def worker():
+            local.value = Value()
+            co = stackful.Coroutine(stackful.suspend)
+            co.resume()
+            co.resume()
+
+        for i in range(200):
+            if i == 10:
+                gc.collect()
+                before = mappings()
+            t = threading.Thread(target=worker)
+            t.start()
+            t.join()
+        gc.collect()
+        print(len(freed), mappings() - before < 20)
+        """)
+    assert_ok(proc, "200 True")
+
+
 @pytest.mark.not_under_asan("ASan's SIGSEGV handler reports the fault")
 def test_a_large_frame_near_the_bottom_of_a_stack_hits_the_guard(python_subprocess):
     # The frame lands 64-128 KiB below the stack: past a one-page guard (into whatever

@@ -356,3 +356,117 @@ def test_current_context_is_the_object_itself():
     t.start()
     t.join()
     assert isinstance(seen[0], contextvars.Context) and seen[0] is not ctx
+
+
+def test_finish_to_an_unstarted_successor_starts_it():
+    log = []
+
+    def parent_body(*args, **kwargs):
+        log.append((args, kwargs))
+        return "parent done"
+
+    parent = Coroutine(parent_body, 1, key=2)
+
+    def child():
+        lowlevel.finish_to(parent)
+        return "dropped"
+
+    # The parent starts with its own arguments and its end goes to the child's resumer.
+    assert Coroutine(child).resume() == "parent done"
+    assert log == [((1,), {"key": 2})] and parent.status == "dead"
+
+
+def test_an_exception_finishing_into_an_unstarted_successor_ends_it_unrun():
+    ran = []
+    parent = Coroutine(lambda: ran.append(1))
+
+    def child():
+        lowlevel.finish_to(parent)
+        raise KeyError("from the child")
+
+    with pytest.raises(KeyError, match="from the child"):
+        Coroutine(child).resume()
+    assert ran == [] and parent.status == "dead"
+
+
+def test_a_coroutines_context_is_readable_and_replaceable():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="unset")
+    mine = contextvars.Context()
+    mine.run(var.set, "mine")
+
+    def body():
+        assert co.context is lowlevel.current_context()
+        co.context = None                    # running: a fresh one on first use
+        assert var.get() == "unset" and co.context is None
+        var.set("fresh")
+        assert co.context[var] == "fresh"
+        suspend()
+        return var.get()
+
+    co = Coroutine(body)
+    assert isinstance(co.context, contextvars.Context)        # unstarted: a copy
+    co.resume()
+    assert co.context[var] == "fresh"                          # suspended: its own
+    co.context = mine
+    assert co.resume() == "mine" and co.status == "dead"
+    assert co.context is None
+    with pytest.raises(CoroutineError, match="cannot set the context of dead coroutine"):
+        co.context = mine
+    unstarted = Coroutine(var.get)
+    unstarted.context = mine
+    assert unstarted.resume() == "mine"
+    none_yet = Coroutine(var.get)
+    none_yet.context = None
+    assert none_yet.context is None and none_yet.resume() == "unset"
+
+
+def test_context_assignment_errors():
+    import contextvars
+
+    co = Coroutine(suspend)
+    with pytest.raises(TypeError, match="must be a contextvars.Context or None, not dict"):
+        co.context = {}
+    with pytest.raises(AttributeError, match="cannot delete"):
+        del co.context
+    with pytest.raises(TypeError, match="must be a contextvars.Context or None, not int"):
+        lowlevel.set_current_context(1)
+
+    started = threading.Event()
+    release = threading.Event()
+    holder = []
+
+    def in_thread():
+        holder.append(Coroutine(lambda: (started.set(), release.wait(10))))
+        holder[0].resume()
+
+    t = threading.Thread(target=in_thread)
+    t.start()
+    started.wait(10)
+    try:
+        with pytest.raises(CoroutineError, match="running in another thread"):
+            holder[0].context
+        with pytest.raises(CoroutineError, match="running in another thread"):
+            holder[0].context = contextvars.Context()
+    finally:
+        release.set()
+        t.join()
+
+
+def test_set_current_context_replaces_the_running_context():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="unset")
+    before = lowlevel.current_context()
+    other = contextvars.Context()
+    try:
+        lowlevel.set_current_context(other)
+        assert lowlevel.current_context() is other
+        var.set("other")
+        lowlevel.set_current_context(None)
+        assert var.get() == "unset"
+        assert lowlevel.current_context() is not other
+    finally:
+        lowlevel.set_current_context(before)
+    assert var.get() == "unset" and other[var] == "other"

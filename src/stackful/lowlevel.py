@@ -21,15 +21,22 @@ is ``target.resume()``.
 ``finish_to(target)``, called in a running coroutine, names its successor: when its
 function returns (or raises), ``target`` (a suspended coroutine of the same thread)
 takes its place on the chain, as with ``transfer``, and target's suspension returns the
-result (or raises the exception). If target cannot be entered by then (it finished, or
-runs), the resumer gets the result as usual. This is how a greenlet's death goes to its
+result (or raises the exception). An unstarted target starts then: its function runs
+with its own arguments and the result is dropped, while an exception ends it before it
+runs a line and goes on to its resumer (or its own successor). If target cannot be
+entered by then (it finished, or runs), the resumer gets the result as usual. This is how a greenlet's death goes to its
 parent. ``finish_to(None)`` removes the successor.
 
 ``current_context()`` returns the ``contextvars.Context`` the caller runs in, the object
 itself: ``Coroutine(fn, context=current_context())`` runs fn in the caller's context, so
 that what fn sets, the caller sees (an asyncio bridge shares its task's context so).
+``set_current_context(context)`` makes ``context`` the one the caller runs in from now
+on (None: an empty one on first use), and ``Coroutine.context`` reads or replaces a
+coroutine's: what greenlet's ``gr_context`` needs.
 """
 
-from ._core import current_context, finish_to, pool_info, switch_count, transfer
+from ._core import (current_context, finish_to, pool_info, set_current_context, switch_count,
+                    transfer)
 
-__all__ = ["current_context", "finish_to", "pool_info", "switch_count", "transfer"]
+__all__ = ["current_context", "finish_to", "pool_info", "set_current_context",
+           "switch_count", "transfer"]

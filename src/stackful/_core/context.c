@@ -766,7 +766,7 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
     CoroutineObject *co = t->current->co;
     PyObject *result;
     if (value == NULL) {
-        result = NULL;    /* thrown into before it ran a line: not reachable today */
+        result = NULL;    /* its predecessor's exception (finish_to): it ends with it */
     }
     else {
         Py_DECREF(value);     /* None: the first resume's value */
@@ -777,18 +777,19 @@ coroutine_entry(void *first_value, void *Py_UNUSED(arg))
         if (result == NULL)
             explain_frameless_failure(co);
     }
-    /* Its successor (lowlevel.finish_to), if one is set and can take its place now;
-     * then what finishing into it needs, reserved (a failure is a MemoryError in the
-     * resumer instead). Python code may run while either is given up, not after. */
+    /* Its successor (lowlevel.finish_to), if one is set and can take its place now
+     * (an unstarted one starts, as a transfer starts it); then what finishing into it
+     * needs, reserved (a failure is a MemoryError in the resumer instead). Python code
+     * may run while either is given up, not after. */
     int plan;
     CoroutineObject *next = co->finish_to;
     co->finish_to = NULL;
-    if (next != NULL && !(next->ctx.state == STATE_SUSPENDED && next->started &&
-                          next->thread == t)) {
+    if (next != NULL && !(next->ctx.state == STATE_SUSPENDED && next->thread == t)) {
         Py_DECREF(next);
         next = NULL;
     }
-    if (next != NULL && (plan = switch_prepare(t, &next->ctx, 1)) < 0) {
+    if (next != NULL && ((!next->started && prepare_start(next) < 0) ||
+                         (plan = switch_prepare(t, &next->ctx, 1)) < 0)) {
         Py_XDECREF(result);
         result = NULL;
         Py_DECREF(next);

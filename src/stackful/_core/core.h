@@ -144,7 +144,7 @@ typedef struct ThreadObject {
      * dict, repr_spare an empty one ready for a context that has none. */
     PyObject *repr_live;
     PyObject *repr_spare;
-    PyObject *thread_dict;
+    PyObject *thread_dict;          /* borrowed: NULL once it is being freed */
     PyObject *repr_key;
     Py_ssize_t displaced;           /* sum of its share stacks' `displaced` */
     Ctx *gc_ctx;                    /* the context running a collection (gcphase.c) */

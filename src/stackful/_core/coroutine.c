@@ -225,6 +225,73 @@ Coroutine_get_stack(CoroutineObject *co, void *Py_UNUSED(closure))
     return Py_NewRef((PyObject *)co->stack);
 }
 
+/* Where a coroutine's Context is kept while it is not running: before its start in
+ * co->context, afterwards in its saved CPython state. NULL when it is running (the
+ * thread state holds it) or dead (it has none). */
+static PyObject **
+saved_context_slot(CoroutineObject *co)
+{
+    if (co->ctx.state == STATE_DEAD || co->ctx.state == STATE_RUNNING)
+        return NULL;
+    return co->started ? &co->ctx.py.context : &co->context;
+}
+
+static int
+check_context_access(CoroutineObject *co, const char *verb)
+{
+    if (co->ctx.state == STATE_RUNNING && co->thread != stackful_tls_thread) {
+        PyErr_Format(StackfulCoroutineError,
+                     "cannot %s the context of a coroutine running in another thread", verb);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+Coroutine_get_context(CoroutineObject *co, void *Py_UNUSED(closure))
+{
+    if (check_context_access(co, "read") < 0)
+        return NULL;
+    PyObject *context;
+    if (co->ctx.state == STATE_RUNNING)
+        context = PyThreadState_Get()->context;
+    else {
+        PyObject **slot = saved_context_slot(co);
+        context = slot ? *slot : NULL;
+    }
+    return Py_NewRef(context ? context : Py_None);
+}
+
+static int
+Coroutine_set_context(CoroutineObject *co, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError,
+                        "cannot delete a coroutine's context (set it to None instead)");
+        return -1;
+    }
+    if (value != Py_None && !PyContext_CheckExact(value)) {
+        PyErr_Format(PyExc_TypeError,
+                     "a coroutine's context must be a contextvars.Context or None, not %.200s",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (check_context_access(co, "set") < 0)
+        return -1;
+    if (co->ctx.state == STATE_DEAD) {
+        PyErr_SetString(StackfulCoroutineError, "cannot set the context of dead coroutine");
+        return -1;
+    }
+    PyObject *context = value == Py_None ? NULL : value;
+    if (co->ctx.state == STATE_RUNNING) {
+        pystate_set_current_context(PyThreadState_Get(), context);
+        return 0;
+    }
+    PyObject **slot = saved_context_slot(co);
+    Py_XSETREF(*slot, Py_XNewRef(context));
+    return 0;
+}
+
 static PyObject *
 Coroutine_repr(CoroutineObject *co)
 {
@@ -633,6 +700,10 @@ static PyGetSetDef Coroutine_getset[] = {
      "The function the coroutine runs.", NULL},
     {"stack", (getter)Coroutine_get_stack, NULL,
      "The ShareStack the coroutine executes on.", NULL},
+    {"context", (getter)Coroutine_get_context, (setter)Coroutine_set_context,
+     "The contextvars.Context the coroutine runs in (None: none yet, an empty one\n"
+     "is made on first use). Settable unless it is dead or runs in another thread;\n"
+     "while it runs, setting it replaces the running code's context.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

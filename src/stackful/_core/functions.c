@@ -119,6 +119,19 @@ mod_current_context(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
+mod_set_current_context(PyObject *Py_UNUSED(module), PyObject *context)
+{
+    if (context != Py_None && !PyContext_CheckExact(context)) {
+        PyErr_Format(PyExc_TypeError,
+                     "set_current_context() argument must be a contextvars.Context or None, "
+                     "not %.200s", Py_TYPE(context)->tp_name);
+        return NULL;
+    }
+    pystate_set_current_context(PyThreadState_Get(), context == Py_None ? NULL : context);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 mod_switch_count(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
     ThreadObject *t = stackful_tls_thread;
@@ -153,12 +166,18 @@ PyMethodDef stackful_module_methods[] = {
      "finish_to(target, /)\n--\n\n"
      "When the running coroutine finishes, go to target (a suspended coroutine of this\n"
      "thread) instead of the resumer: target takes its place, as transfer() does, and\n"
-     "its suspension returns the function's result (or raises its exception). If target\n"
-     "cannot be entered then, the resumer gets it as usual. None: the resumer."},
+     "its suspension returns the function's result (or raises its exception); an\n"
+     "unstarted target starts (the result dropped; an exception ends it at once and goes\n"
+     "on to its own successor). If target cannot be entered then, the resumer gets it\n"
+     "as usual. None: the resumer."},
     {"current_context", (PyCFunction)mod_current_context, METH_NOARGS,
      "current_context()\n--\n\n"
      "The contextvars.Context the caller runs in (the object itself, not a copy):\n"
      "Coroutine(fn, context=current_context()) shares the caller's context variables."},
+    {"set_current_context", (PyCFunction)mod_set_current_context, METH_O,
+     "set_current_context(context, /)\n--\n\n"
+     "Make context (a contextvars.Context) the one the caller runs in from now on;\n"
+     "None: none yet, an empty one is made on first use."},
     {"switch_count", (PyCFunction)mod_switch_count, METH_NOARGS,
      "switch_count()\n--\n\nContext switches made by this thread so far."},
     {"pool_info", (PyCFunction)mod_pool_info, METH_NOARGS,

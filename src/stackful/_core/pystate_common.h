@@ -274,6 +274,18 @@ pystate_current_context(PyThreadState *ts)
     return Py_NewRef(ts->context);
 }
 
+/* Replaces the running code's Context (`context`: borrowed, or NULL for "none yet",
+ * which contextvars fills with an empty one on first use). The old one is released
+ * last: its deallocation may run code, which must see the new one. */
+static inline void
+pystate_set_current_context(PyThreadState *ts, PyObject *context)
+{
+    PyObject *old = ts->context;
+    ts->context = Py_XNewRef(context);
+    ts->context_ver++;
+    Py_XDECREF(old);
+}
+
 /* Whether the interpreter is shutting down: no coroutine is entered then. */
 static inline int
 pystate_is_finalizing(void)

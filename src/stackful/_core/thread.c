@@ -33,6 +33,7 @@ sentinel_dealloc(ThreadSentinelObject *self)
     ThreadObject *t = self->thread;
     if (t != NULL) {
         t->alive = 0;
+        t->thread_dict = NULL;         /* being freed: the sentinel is one of its values */
         if (stackful_tls_thread == t) {
             stackful_tls_thread = NULL;
             stackful_overflow_thread_fini(t->altstack);
@@ -57,7 +58,6 @@ thread_dealloc(ThreadObject *t)
     for (int i = 0; i < DEFAULT_STACKS; i++)
         Py_CLEAR(t->default_stacks[i]);
     Py_CLEAR(t->main.repr_saved);
-    Py_CLEAR(t->thread_dict);
     Py_CLEAR(t->repr_key);
     Py_CLEAR(t->repr_live);
     Py_CLEAR(t->repr_spare);
@@ -75,11 +75,13 @@ PyTypeObject StackfulThreadType = {
 };
 
 /* The thread's repr list: the one CPython made if repr ran here already, else ours,
- * put where Py_ReprEnter looks (the same key). */
+ * put where Py_ReprEnter looks (the same key). The dict is borrowed: it holds the
+ * sentinel, which holds us, and none of the three is tracked by the collector, so a
+ * reference from here would keep all three (and the thread's locals) forever. */
 static int
 repr_state_init(ThreadObject *t, PyObject *dict)
 {
-    t->thread_dict = Py_NewRef(dict);
+    t->thread_dict = dict;
     if ((t->repr_key = PyUnicode_InternFromString("Py_Repr")) == NULL)
         return -1;
     PyObject *list = PyDict_GetItemWithError(dict, t->repr_key);
@@ -109,6 +111,8 @@ thread_switch_repr_state(ThreadObject *t, Ctx *from, Ctx *to)
     PyObject *incoming = to->repr_saved;     /* references: the dict's and repr_live's */
     PyObject *outgoing = t->repr_live;
     PyObject *dropped = NULL;
+    if (t->thread_dict == NULL)
+        return;                      /* the thread is being torn down: nothing to keep */
     if (PyList_GET_SIZE(outgoing) == 0) {
         if (incoming == NULL)
             return;
