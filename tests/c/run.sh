@@ -12,7 +12,7 @@
 # (Debian: apt-get install gcc-aarch64-linux-gnu qemu-user).
 #
 # Environment: CC (gcc), AARCH64_CC (aarch64-linux-gnu-gcc), AARCH64_OBJCOPY
-# (aarch64-linux-gnu-objcopy), QEMU_AARCH64 (qemu-aarch64), STRESS (seconds of the
+# (aarch64-linux-gnu-objcopy), QEMU_AARCH64 (qemu-aarch64, else qemu-aarch64-static), STRESS (seconds of the
 # signal stress run, 0.3), BUILD (build directory, tests/c/build, ignored by git).
 # Exit status: 0 if every target that ran did what it must, 1 otherwise.
 set -u
@@ -23,7 +23,11 @@ BUILD=${BUILD:-build}
 CC=${CC:-gcc}
 AARCH64_CC=${AARCH64_CC:-aarch64-linux-gnu-gcc}
 AARCH64_OBJCOPY=${AARCH64_OBJCOPY:-aarch64-linux-gnu-objcopy}
-QEMU_AARCH64=${QEMU_AARCH64:-qemu-aarch64}
+if [ -z "${QEMU_AARCH64:-}" ]; then
+    QEMU_AARCH64=qemu-aarch64
+    command -v qemu-aarch64 >/dev/null || ! command -v qemu-aarch64-static >/dev/null ||
+        QEMU_AARCH64=qemu-aarch64-static
+fi
 STRESS=${STRESS:-0.3}
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -I. "-I$CORE")
 SRCS=(test_switch.c "$CORE/switch.c" selftest.c)
