@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 import stackful._core
+from system_limits import rlimit_as_applies
 
 
 def _built_with_asan():
@@ -18,20 +19,27 @@ def _built_with_asan():
 ASAN_BUILD = _built_with_asan()
 
 
+RLIMIT_AS_APPLIES = rlimit_as_applies()
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "not_under_asan(reason): the test cannot run under AddressSanitizer (its own "
         "SIGSEGV handler reports faults instead of stackful's; its shadow memory needs "
         "more address space than RLIMIT_AS tests leave)")
+    config.addinivalue_line(
+        "markers",
+        "needs_rlimit_as: the test lowers RLIMIT_AS and needs the system to apply it")
 
 
 def pytest_collection_modifyitems(config, items):
-    if not ASAN_BUILD:
-        return
     for item in items:
+        if not RLIMIT_AS_APPLIES and item.get_closest_marker("needs_rlimit_as"):
+            item.add_marker(pytest.mark.skip(
+                reason="setrlimit(RLIMIT_AS) is not applied here (qemu-user ignores it)"))
         marker = item.get_closest_marker("not_under_asan")
-        if marker is not None:
+        if ASAN_BUILD and marker is not None:
             item.add_marker(pytest.mark.skip(reason="AddressSanitizer build: " +
                                               (marker.args[0] if marker.args else "")))
 

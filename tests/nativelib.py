@@ -5,25 +5,34 @@ The product extension carries no test hooks; what a test needs in C lives in tes
 
 import ctypes
 import os
+import platform
+import shlex
 import subprocess
 import sys
+import sysconfig
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def compiler():
+    """$CC, else the compiler this interpreter was built with: under an emulator that is
+    the cross compiler for the emulated machine, where a bare gcc would build for the host."""
+    return shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "gcc")
 
 
 def build(name):
     """Compile tests/c/<name>.c into a shared library (cached per interpreter and
     source version) and return it loaded."""
     source = os.path.join(HERE, "c", name + ".c")
-    stamp = "%s-%d-%d" % (sys.implementation.cache_tag, os.getuid(),
+    stamp = "%s-%s-%d-%d" % (sys.implementation.cache_tag, platform.machine(), os.getuid(),
                           int(os.stat(source).st_mtime))
     out_dir = os.path.join(tempfile.gettempdir(), "stackful-test-native-" + stamp)
     os.makedirs(out_dir, exist_ok=True)
     lib = os.path.join(out_dir, name + ".so")
     if not os.path.exists(lib):
         tmp = "%s.%d.tmp" % (lib, os.getpid())
-        subprocess.run([os.environ.get("CC", "gcc"), "-O1", "-shared", "-fPIC",
+        subprocess.run([*compiler(), "-O1", "-shared", "-fPIC",
                         "-fno-stack-protector", "-fno-stack-clash-protection", "-o", tmp, source], check=True)
         os.replace(tmp, lib)
     return ctypes.CDLL(lib)

@@ -389,12 +389,14 @@ OOM_AT_FINISH = """
 
 
 @pytest.mark.not_under_asan("ASan's shadow memory does not fit under RLIMIT_AS")
+@pytest.mark.needs_rlimit_as
 def test_out_of_memory_when_a_coroutine_finishes_is_not_fatal(python_subprocess):
     proc = run(python_subprocess, OOM_AT_FINISH.format(before=False))
     assert_ok(proc, "finished suspended")
 
 
 @pytest.mark.not_under_asan("ASan's shadow memory does not fit under RLIMIT_AS")
+@pytest.mark.needs_rlimit_as
 def test_out_of_memory_is_a_memory_error_at_the_suspend_that_reserves(python_subprocess):
     proc = run(python_subprocess, OOM_AT_FINISH.format(before=True))
     assert_ok(proc, "suspend raised MemoryError", "finisher saw it dead")
@@ -462,6 +464,7 @@ def test_an_unstarted_coroutine_cleared_by_the_collector_is_dead():
 # The thread's state and the fault handler
 
 @pytest.mark.not_under_asan("ASan's shadow memory does not fit under RLIMIT_AS")
+@pytest.mark.needs_rlimit_as
 def test_failing_to_set_up_a_thread_leaks_nothing(python_subprocess):
     proc = run(python_subprocess, """
         import resource, tracemalloc

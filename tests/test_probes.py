@@ -14,8 +14,9 @@ be imported without libasan preloaded): an ASan build gets libasan in LD_PRELOAD
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 (failed
 allocations are MemoryErrors, as without ASan), PYTHONMALLOC=malloc (so that the
 sanitizer sees Python objects too) and longer timeouts. Probes run two at a time
-(STACKFUL_PROBE_JOBS overrides); `pytest -m probe` runs only them, `-m "not probe"`
-everything else.
+(STACKFUL_PROBE_JOBS overrides); each gets 30 s, 120 s under ASan
+(STACKFUL_PROBE_TIMEOUT overrides: tools/arm64-emulate.sh gives emulated runs more);
+`pytest -m probe` runs only them, `-m "not probe"` everything else.
 """
 
 import concurrent.futures
@@ -120,7 +121,7 @@ KNOWN_FAILURES = {
 # --------------------------------------------------------------------------------------
 # Running probes
 
-TIMEOUT = 120 if BUILD == "asan" else 30
+TIMEOUT = int(os.environ.get("STACKFUL_PROBE_TIMEOUT", 120 if BUILD == "asan" else 30))
 JOBS = int(os.environ.get("STACKFUL_PROBE_JOBS", "2"))
 
 

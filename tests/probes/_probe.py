@@ -106,6 +106,14 @@ def skip(reason):
     sys.exit(0)
 
 
+def require_rlimit_as():
+    """Skip unless lowering RLIMIT_AS takes effect here (tests/system_limits.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from system_limits import rlimit_as_applies
+    if not rlimit_as_applies():
+        skip("setrlimit(RLIMIT_AS) is not applied here (qemu-user ignores it)")
+
+
 def overflow_reported(proc, report):
     """Whether a child process died of a stack overflow after stackful's report: SIGSEGV
     (the report chains to the default action), or under AddressSanitizer its own

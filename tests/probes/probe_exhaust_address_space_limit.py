@@ -14,7 +14,9 @@ import resource
 import stackful
 from stackful import lowlevel
 
-from _probe import check, ok
+from _probe import check, ok, require_rlimit_as
+
+require_rlimit_as()
 
 SOFT, HARD = resource.getrlimit(resource.RLIMIT_AS)
 shared = stackful.ShareStack()

@@ -13,7 +13,9 @@ import tracemalloc
 
 import stackful
 
-from _probe import check, ok
+from _probe import check, ok, require_rlimit_as
+
+require_rlimit_as()
 
 SOFT, HARD = resource.getrlimit(resource.RLIMIT_AS)
 
