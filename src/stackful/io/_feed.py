@@ -47,6 +47,7 @@ class _Read:
 
 _READ = _Read()
 _MADE_BY_FEED = object()
+_NO_RESULT: Any = object()
 _NOT_SEEKABLE = ("this FeedFile is not seekable: readers that seek (zipfile, "
                  "tarfile's random-access modes, ...) need Feed(consumer, seekable=True), "
                  "which keeps every byte fed")
@@ -56,9 +57,12 @@ class FeedFile(io.RawIOBase):
     """The consumer's end of a Feed: a readable raw binary file (wrap it in
     io.BufferedReader or io.TextIOWrapper as any raw file). Made by Feed, not directly.
 
-    ``read``/``readinto``/``readline`` return what has been fed; with nothing left they
-    suspend the consumer until the driver feeds more, and return b"" (0) after
-    ``feed_eof()``; after ``feed_error(exc)`` the read that waits raises exc.
+    A read returns what has been fed; one that needs more suspends the consumer until
+    the driver feeds more. ``read(n)`` returns n bytes unless the stream ends first (as
+    a buffered file does: gzip, pickle and tarfile count on it); ``read1(n)`` and
+    ``readinto(b)`` return what is there, waiting only when nothing is; ``readline``
+    waits for the newline. After ``feed_eof()`` reads return what is left, then b""
+    (0); after ``feed_error(exc)`` the read that waits raises exc.
     ``emit(value)`` hands a value to the driver: it is in the list the current feed call
     returns.
     """
@@ -101,9 +105,28 @@ class FeedFile(io.RawIOBase):
         return n
 
     def read(self, size: int | None = -1) -> bytes:
+        """size bytes, fewer only at the end of the stream (the whole reads gzip, pickle
+        and tarfile expect of a file); read1() returns what is there."""
         if size is None or size < 0:
             return self.readall()
         self._check_reader()
+        if len(self._buf) - self._pos >= size:
+            return self._take(size)
+        parts = []
+        while size:
+            if self._pos >= len(self._buf) and not self._wait():
+                break
+            part = self._take(size)
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def read1(self, size: int = -1) -> bytes:
+        """What has been fed, at most size bytes (waiting only when nothing is left):
+        the short read TextIOWrapper uses, so text is decoded as it arrives."""
+        self._check_reader()
+        if size < 0:
+            size = 1 << 62
         while self._pos >= len(self._buf) and size:
             if not self._wait():
                 return b""
@@ -240,7 +263,7 @@ class Feed:
             self.file._buf = bytearray()
         self._co = Coroutine(self._main, consumer, args, kwargs)
         self._outputs: list[Any] = []
-        self._result: Any = None
+        self._result: Any = _NO_RESULT
         self._error: BaseException | None = None
         self._unread = bytearray()
         self.pending: list[Any] = []
@@ -267,6 +290,9 @@ class Feed:
         if not self.done:
             raise CoroutineError("the consumer has not finished: feed_eof() (or feed more) "
                                  "before reading .result")
+        if self._result is _NO_RESULT:
+            raise CoroutineError("the consumer was closed before it returned: it has no "
+                                 "result")
         return self._result
 
     @property
