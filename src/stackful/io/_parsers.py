@@ -39,16 +39,18 @@ def _chunks(source: Any, kind: str, types: tuple[type, ...]) -> Iterable[Any] | 
     if isinstance(source, types):
         return None
     if hasattr(source, "read"):
-        read = source.read
-        return iter(lambda: read(_CHUNK), source.read(0))
+        read: Callable[[int], Any] = source.read
+        end: Any = read(0)
+        return iter(lambda: read(_CHUNK), end)
     try:
-        return iter(source)
+        chunks: Iterable[Any] = iter(source)
     except TypeError:
         raise TypeError("%s() needs a document, a file object or an iterable of chunks, "
                         "not %s" % (kind, type(source).__name__)) from None
+    return chunks
 
 
-def _run_xml(_emit: Callable[[Any], Any], source: XMLSource, encoding: str | None,
+def _run_xml(_emit: Callable[[Any], Any], source: Any, encoding: str | None,
              namespace_separator: str | None) -> None:
     parser = expat.ParserCreate(encoding, namespace_separator)
     parser.buffer_text = True
@@ -107,7 +109,7 @@ class _EmittingHTMLParser(html.parser.HTMLParser):
         emit(("charref", name))
 
 
-def _run_html(_emit: Callable[[Any], Any], source: HTMLSource,
+def _run_html(_emit: Callable[[Any], Any], source: Any,
               convert_charrefs: bool) -> None:
     parser = _EmittingHTMLParser(convert_charrefs=convert_charrefs)
     chunks = _chunks(source, "parse_html", (str,))
