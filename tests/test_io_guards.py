@@ -119,6 +119,16 @@ def test_another_coroutine_iterating_a_mid_callback_inverted_is_refused():
                             ("end", "c"), ("end", "a")]
 
 
+def test_another_coroutine_looping_over_a_mid_callback_inverted_is_refused():
+    events = parse_xml(b"<a><b/></a>")
+    loop = iter(events)                            # the loop gets the Generator itself
+    assert loop is not events and next(loop) == ("start", "a", {})
+    with pytest.raises(CoroutineError, match="mid-callback"):
+        Coroutine(lambda: [e for e in events]).resume()
+    assert next(events) == ("start", "b", {})      # the owner goes on, either way
+    assert list(loop) == [("end", "b"), ("end", "a")]
+
+
 def test_a_coroutine_owner_refuses_the_main_context():
     events = parse_xml(b"<a><b/></a>")
 

@@ -20,6 +20,9 @@ a shared, mid-callback library object needs on top:
 * the run's return value is kept: ``.result`` after the end (a ``for`` loop drops a
   generator's ``StopIteration.value``).
 
+``for event in inverted`` loops over the Generator itself (``__iter__`` returns it,
+after the guard): an event costs what a hand-written stackful generator's does.
+
 The run executes in the Generator, so it may not ``stackful.suspend()`` (a FeedFile read
 suspends: read a Feed's file in the Feed's consumer itself, not inside an Inverted).
 """
@@ -37,15 +40,40 @@ _UNSET: Any = object()
 _MAIN: Any = object()          # the thread's main context, as an owner
 
 
+class _Outcome:
+    """How the run ended, kept apart from the generator so that a ``for`` loop over it
+    (which drops StopIteration.value) loses nothing, and without a cycle back."""
+
+    __slots__ = ("result", "error")
+
+    def __init__(self) -> None:
+        self.result: Any = _UNSET
+        self.error: BaseException | None = None
+
+
+def _body(outcome: _Outcome, run: Callable[..., Any], emit: Callable[[Any], Any],
+          args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    try:
+        outcome.result = run(emit, *args, **kwargs)
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        outcome.error = exc
+        raise
+    return outcome.result
+
+
 class Inverted:
     """Iterate the events ``run(emit, *args, **kwargs)`` emits from a library's callbacks.
 
-    ``next()`` / ``send(value)`` (what emit returns) / ``throw`` / ``close`` follow the
-    generator protocol; ``.result`` is run's return value after the end, ``.done`` says
-    whether it has finished. Usable as a context manager (closes on exit).
+    ``for event in inverted`` iterates the underlying stackful Generator itself (C per
+    event); ``next()`` / ``send(value)`` (what emit returns) / ``throw`` / ``close`` on
+    the Inverted follow the generator protocol, guarded. ``.result`` is run's return
+    value after the end, ``.done`` says whether it has finished. Usable as a context
+    manager (closes on exit).
     """
 
-    __slots__ = ("_gen", "_owner", "_result", "_error", "__weakref__")
+    __slots__ = ("_gen", "_owner", "_outcome", "__weakref__")
 
     def __init__(self, run: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         if not callable(run):
@@ -61,11 +89,10 @@ class Inverted:
                     "callback wired by one Inverted fired in another context" % (current(),))
             return _emit(event)
 
-        self._gen = Generator(run, emit, *args, **kwargs)
+        self._outcome = _Outcome()
+        self._gen = Generator(_body, self._outcome, run, emit, args, kwargs)
         gen_ref.append(weakref.ref(self._gen))
         self._owner: Any = None
-        self._result: Any = _UNSET
-        self._error: BaseException | None = None
 
     @property
     def done(self) -> bool:
@@ -75,19 +102,23 @@ class Inverted:
     @property
     def result(self) -> Any:
         """What run returned, once it has."""
-        if self._result is not _UNSET:
-            return self._result
-        if self._error is not None:
+        outcome = self._outcome
+        if outcome.result is not _UNSET:
+            return outcome.result
+        if outcome.error is not None:
             raise CoroutineError("the run raised %s: it has no result"
-                                 % type(self._error).__name__) from self._error
+                                 % type(outcome.error).__name__) from outcome.error
         if self.done:
             raise CoroutineError("the Inverted was closed before its run returned: it "
                                  "has no result")
         raise CoroutineError("the run has not finished: iterate the Inverted to the end "
                              "before reading .result")
 
-    def __iter__(self) -> Inverted:
-        return self
+    def __iter__(self) -> Generator:
+        # The loop gets the Generator itself: no Python-level call per event. Whoever
+        # asks for it becomes the consumer, so the guard is here, once per loop.
+        self._check(current())
+        return self._gen
 
     def __next__(self) -> Any:
         return self._step(self._gen.send, None)
@@ -101,32 +132,22 @@ class Inverted:
         return self._step(self._gen.throw, exc)
 
     def _step(self, step: Callable[[Any], Any], arg: Any) -> Any:
-        gen = self._gen
         cur = current()
         owner = self._owner
         if owner is None or (None if owner is _MAIN else owner()) is not cur:
-            self._claim(cur)
-        try:
-            return step(arg)
-        except StopIteration as stop:
-            self._result = stop.value
-            self._owner = None
-            raise
-        except BaseException as exc:
-            if gen.status == "dead":
-                self._error = exc
-                self._owner = None
-            raise
+            self._check(cur)
+        return step(arg)
 
-    def _claim(self, cur: Any) -> None:
-        """Make cur the owner, unless the run is mid-callback for a live other one."""
+    def _check(self, cur: Any) -> None:
+        """Make cur the consumer, unless the run is mid-callback for a live other one."""
         gen = self._gen
         if cur is gen:
             raise CoroutineError("an Inverted was re-entered from its own run (a callback "
                                  "of its library iterated it): the library is mid-call")
         owner = self._owner
         who = None if owner is None or owner is _MAIN else owner()
-        if gen.gi_frame is not None and (owner is _MAIN or who is not None):
+        if (gen.gi_frame is not None and (owner is _MAIN or who is not None)
+                and who is not cur and not (owner is _MAIN and cur is None)):
             raise CoroutineError(
                 "this Inverted is mid-callback of its library, iterated by %s; another "
                 "context (%r) may not use it: consume it from one coroutine, or close() it "
@@ -148,5 +169,4 @@ class Inverted:
         self.close()
 
     def __repr__(self) -> str:
-        return "<stackful.io.Inverted of %r, %s>" % (
-            self._gen.function, "done" if self.done else self._gen.status)
+        return "<stackful.io.Inverted %s>" % ("done" if self.done else self._gen.status)
