@@ -229,8 +229,7 @@ def cases(scale: Scale) -> tuple[list[Case], list[Case], int, int]:
 
 def run(scale: Scale, progress: Progress) -> Result:
     parse, unzip, doc_size, gz_size = cases(scale)
-    repeats = scale.repeats if scale.mode != "default" else max(scale.repeats, 9)
-    measure(parse + unzip, repeats=repeats, target_seconds=scale.target_seconds,
+    measure(parse + unzip, repeats=scale.repeats, target_seconds=scale.target_seconds,
             progress=progress)
     events = plain_callbacks(chunks_of(make_document(scale.pick(14000, 4000, 300))))
     result = Result("inversion", "inversion: an expat pull iterator, and gzip through a Feed")
