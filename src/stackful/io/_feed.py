@@ -31,7 +31,7 @@ import io
 import os
 from typing import Any, Callable
 
-from .. import Coroutine, CoroutineError, current, suspend
+from .. import Coroutine, CoroutineError, coroutine_fn, current, suspend
 
 __all__ = ["Feed", "FeedFile"]
 
@@ -93,6 +93,7 @@ class FeedFile(io.RawIOBase):
         """Hand value to the driver (it comes back from the current feed call)."""
         self._feed._outputs.append(value)
 
+    @coroutine_fn
     def readinto(self, buffer: Any) -> int:
         self._check_reader()
         view = memoryview(buffer).cast("B")
@@ -104,6 +105,7 @@ class FeedFile(io.RawIOBase):
         self._pos += n
         return n
 
+    @coroutine_fn
     def read(self, size: int | None = -1) -> bytes:
         """size bytes, fewer only at the end of the stream (the whole reads gzip, pickle
         and tarfile expect of a file); read1() returns what is there."""
@@ -121,6 +123,7 @@ class FeedFile(io.RawIOBase):
             size -= len(part)
         return b"".join(parts)
 
+    @coroutine_fn
     def read1(self, size: int = -1) -> bytes:
         """What has been fed, at most size bytes (waiting only when nothing is left):
         the short read TextIOWrapper uses, so text is decoded as it arrives."""
@@ -132,6 +135,7 @@ class FeedFile(io.RawIOBase):
                 return b""
         return self._take(size)
 
+    @coroutine_fn
     def readall(self) -> bytes:
         self._check_reader()
         parts = []
@@ -141,6 +145,7 @@ class FeedFile(io.RawIOBase):
             if not self._wait():
                 return b"".join(parts)
 
+    @coroutine_fn
     def readline(self, size: int | None = -1) -> bytes:
         self._check_reader()
         limit = -1 if size is None else size
@@ -164,6 +169,7 @@ class FeedFile(io.RawIOBase):
         self._check_open()
         return self._base + self._pos
 
+    @coroutine_fn
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         self._check_open()
         if not self._keep:
@@ -209,6 +215,7 @@ class FeedFile(io.RawIOBase):
                 "from %r): another context reading it would take bytes from under the "
                 "consumer or suspend the wrong coroutine" % (owner, current()))
 
+    @coroutine_fn
     def _wait(self) -> bool:
         """Suspend until the driver feeds; False once the stream has ended."""
         fed = self._fed

@@ -32,7 +32,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
-from .. import CoroutineError, Generator, current, emit as _emit
+from .. import CoroutineError, Generator, coroutine_fn, current, emit as _emit
 
 __all__ = ["Inverted"]
 
@@ -81,6 +81,7 @@ class Inverted:
                             % type(run).__name__)
         gen_ref: list[weakref.ref[Generator]] = []
 
+        @coroutine_fn
         def emit(event: Any = None) -> Any:
             gen = gen_ref[0]()
             if gen is None or current() is not gen:

@@ -23,7 +23,7 @@ import html.parser
 from typing import Any, Callable, Iterable, Union
 from xml.parsers import expat
 
-from .. import emit
+from .. import coroutine_fn, emit
 from ._inverted import Inverted
 
 __all__ = ["parse_html", "parse_xml"]
@@ -78,33 +78,43 @@ def parse_xml(source: XMLSource, *, encoding: str | None = None,
 
 
 class _EmittingHTMLParser(html.parser.HTMLParser):
+    @coroutine_fn
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         emit(("starttag", tag, attrs))
 
+    @coroutine_fn
     def handle_endtag(self, tag: str) -> None:
         emit(("endtag", tag))
 
+    @coroutine_fn
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         emit(("startendtag", tag, attrs))
 
+    @coroutine_fn
     def handle_data(self, data: str) -> None:
         emit(("data", data))
 
+    @coroutine_fn
     def handle_comment(self, data: str) -> None:
         emit(("comment", data))
 
+    @coroutine_fn
     def handle_decl(self, decl: str) -> None:
         emit(("decl", decl))
 
+    @coroutine_fn
     def handle_pi(self, data: str) -> None:
         emit(("pi", data))
 
+    @coroutine_fn
     def unknown_decl(self, data: str) -> None:
         emit(("unknown_decl", data))
 
+    @coroutine_fn
     def handle_entityref(self, name: str) -> None:
         emit(("entityref", name))
 
+    @coroutine_fn
     def handle_charref(self, name: str) -> None:
         emit(("charref", name))
 
