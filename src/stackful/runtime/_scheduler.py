@@ -285,6 +285,7 @@ class Scheduler:
         writers = self._writers.waiting
         posted = self._posted
         poll = self._engine.poll
+        hosted = self._engine.hosted
         clock = _clock.clock
         heappop = heapq.heappop
         main_done = False
@@ -326,8 +327,9 @@ class Scheduler:
                 if self._dropped_timers:
                     self._dropped_timers -= 1
             if ready or posted:
-                # Something to do: only look at I/O, and only if a task waits for some.
-                if readers or writers:
+                # Something to do: only look at I/O, and only if a task waits for some
+                # (or the loop that hosts the engine needs its turn).
+                if readers or writers or hosted:
                     events = poll(0.0)
                     if events:
                         self._dispatch(events)
@@ -342,7 +344,8 @@ class Scheduler:
 
     def run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         _thread.scheduler = self
-        restore_signals = _signals.install(self)
+        # A hosted engine's loop (asyncio's) owns the signals of the thread.
+        restore_signals = _signals.nothing if self._engine.hosted else _signals.install(self)
         try:
             main = self._main = self.spawn(fn, args, {})
             main._retrieved = True
