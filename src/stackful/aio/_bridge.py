@@ -66,6 +66,12 @@ async def run_sync(fn: Callable[..., T], /, *args: Any, require_await: bool = Fa
     co = _BridgeCoroutine(fn, *args, context=current_context(), **kwargs)
     value = co.resume()
     if co.status == "dead":
+        if type(value) is types.CoroutineType:
+            value.close()
+            raise TypeError(
+                "%r is an async function: run_sync() runs plain functions; await it "
+                "directly, or call it through stackful.aio.await_() from the sync code"
+                % (fn,))
         if require_await:
             raise AwaitRequired(
                 "%r returned without awaiting anything, and run_sync() was called with "
