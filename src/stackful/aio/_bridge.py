@@ -65,7 +65,21 @@ async def run_sync(fn: Callable[..., T], /, *args: Any, require_await: bool = Fa
             "in this thread): await it from async code that asyncio.run() runs") from None
     co = _BridgeCoroutine(fn, *args, context=current_context(), **kwargs)
     value = co.resume()
-    if co.status == "dead":
+    awaited = False
+    while co.status != "dead":
+        awaited = True
+        try:
+            outcome = await value
+        except GeneratorExit:
+            # The awaiting coroutine is being closed: no await is possible any more, so
+            # the sync code is closed too (its finally blocks run, CoroutineExit).
+            co.close()
+            raise
+        except BaseException as exc:
+            value = co.throw(exc)
+        else:
+            value = co.resume(outcome)
+    if not awaited:
         if type(value) is types.CoroutineType:
             value.close()
             raise TypeError(
@@ -78,23 +92,8 @@ async def run_sync(fn: Callable[..., T], /, *args: Any, require_await: bool = Fa
                 "require_await=True: the code was expected to do its I/O through "
                 "stackful.aio.await_() (is a blocking library in use instead of an "
                 "asyncio one?)" % (fn,))
-        result: T = value
-        return result
-    while True:
-        try:
-            outcome = await value
-        except GeneratorExit:
-            # The awaiting coroutine is being closed: no await is possible any more, so
-            # the sync code is closed too (its finally blocks run, CoroutineExit).
-            co.close()
-            raise
-        except BaseException as exc:
-            value = co.throw(exc)
-        else:
-            value = co.resume(outcome)
-        if co.status == "dead":
-            result = value
-            return result
+    result: T = value
+    return result
 
 
 def _not_in_bridge(awaitable: object) -> NoReturn:

@@ -47,9 +47,7 @@ class _Run:
 
     def main_task(self) -> Any:
         self.main = current_task()
-        fn, args = self.fn, self.args
-        self.fn, self.args = None, ()     # the task keeps them, this record need not
-        return fn(*args)
+        return self.fn(*self.args)
 
     def on_cancel(self, exc: asyncio.CancelledError) -> None:
         if self.cancelled is None:
