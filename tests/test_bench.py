@@ -10,7 +10,7 @@ import sys
 import pytest
 
 NAMES = ["libaco", "qemu", "photon", "memory", "switch", "echo", "tasks", "sync", "sockets",
-         "engines"]
+         "engines", "bridges"]
 
 
 def bench(*args, cwd=None):
