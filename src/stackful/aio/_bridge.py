@@ -118,12 +118,13 @@ def _not_in_bridge(awaitable: object) -> NoReturn:
         "generator nested in it" % (co,))
 
 
-def await_(awaitable: Awaitable[T]) -> T:
+# Not @coroutine_fn (the checker still infers that its callers suspend, from suspend()):
+# the annotation's enforcing wrapper would refuse a call outside a coroutine before this
+# function could close the awaitable and raise its own, clearer, error.
+def await_(awaitable: Awaitable[T]) -> T:  # stackful: ignore[SC101]
     """Await ``awaitable`` on the asyncio task that drives the enclosing
     ``run_sync()``; return its result or raise its exception (``CancelledError`` when
     the task is cancelled meanwhile)."""
-    # Not @coroutine_fn: its enforcing wrapper would raise before this function could
-    # close the awaitable.
     if type(current()) is not _BridgeCoroutine:
         _not_in_bridge(awaitable)
     if type(awaitable) is not types.CoroutineType and not hasattr(

@@ -1,31 +1,28 @@
-"""The asyncio engine: the runtime's scheduler as a guest of a running asyncio loop.
+"""The asyncio engine: readiness from asyncio's loop, for a scheduler it drives.
 
 Design principles:
 
-* The scheduler runs inside a ``run_sync`` bridge, so the engine's blocking ``poll``
-  becomes an ``await_``: the bridge's coroutine suspends, the asyncio task awaits a
-  future, and asyncio's loop runs everything else (its own tasks, its sockets) until
-  a descriptor a stackful task waits on is ready, the next stackful timer is due, or
-  ``wake()`` is called.  ``poll(0)`` still gives asyncio one turn (``hosted``): a
-  busy stackful task cannot starve asyncio code, nor asyncio code stackful tasks.
+* The scheduler never blocks in this engine.  It is hosted: where it would poll, its
+  loop returns to its driver (``stackful.aio.run``, an asyncio coroutine), which
+  awaits ``wait(timeout)``: asyncio's loop runs everything else (its own tasks, its
+  sockets) until a descriptor a stackful task waits on is ready, the next stackful
+  timer is due, or ``wake()`` is called.  ``poll`` only hands over what the loop's
+  callbacks collected meanwhile.
+* Every pass is one turn of asyncio's loop at least (``wait(0)`` yields once): a busy
+  stackful task cannot starve asyncio code, nor asyncio code the stackful tasks.
 * Level-triggered, on the loop's own readers and writers: ``wait_for`` adds and
   removes them as tasks' waits change.  A callback that fires records the readiness
   and removes its reader (or writer) at once, so a descriptor that stays ready does
-  not spin asyncio's loop until the scheduler gets to it; the next ``poll`` reports it.
-* A cancellation of the awaiting asyncio task arrives at ``poll``'s ``await_``; the
-  engine hands it to its owner (``on_cancel``) and returns, so the scheduler goes on
-  to cancel its tasks and run their ``finally`` blocks, instead of being torn down
-  in the middle of a pass.
+  not spin asyncio's loop until the scheduler gets to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import types
-from typing import Callable, Generator
+from typing import Generator
 
 from ..runtime import READABLE, WRITABLE, Engine
-from ._bridge import await_
 
 __all__ = ["AsyncioEngine"]
 
@@ -42,15 +39,12 @@ def _release(waiter: asyncio.Future[None]) -> None:
 
 
 class AsyncioEngine(Engine):
-    """An engine on ``loop``, for a scheduler that runs in a ``run_sync`` bridge."""
+    """An engine on ``loop``, for a hosted scheduler that ``stackful.aio.run`` drives."""
 
     level_triggered = True
-    hosted = True
 
-    def __init__(self, loop: asyncio.AbstractEventLoop,
-                 on_cancel: Callable[[asyncio.CancelledError], None]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._on_cancel = on_cancel
         self._watching: dict[int, int] = {}
         self._ready: dict[int, int] = {}
         self._waiter: asyncio.Future[None] | None = None
@@ -89,24 +83,26 @@ class AsyncioEngine(Engine):
         self._ready.pop(fd, None)
 
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
-        try:
-            if self._ready or timeout == 0:
-                await_(_one_turn())
-            else:
-                waiter = self._waiter = self._loop.create_future()
-                timer = (None if timeout is None
-                         else self._loop.call_later(timeout, _release, waiter))
-                try:
-                    await_(waiter)
-                finally:
-                    self._waiter = None
-                    if timer is not None:
-                        timer.cancel()
-        except asyncio.CancelledError as exc:
-            self._on_cancel(exc)
+        # Hosted: the driver did the waiting (``wait``); this is the answer.
         ready = list(self._ready.items())
         self._ready.clear()
         return ready
+
+    async def wait(self, timeout: float | None) -> None:
+        """Let asyncio's loop run until there is something to ``poll``, ``timeout``
+        seconds passed (``None``: no limit) or ``wake()`` was called; at least one turn
+        of the loop, even with ``timeout == 0``."""
+        if self._ready or timeout == 0:
+            await _one_turn()
+            return
+        waiter = self._waiter = self._loop.create_future()
+        timer = None if timeout is None else self._loop.call_later(timeout, _release, waiter)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
 
     def wake(self) -> None:
         try:

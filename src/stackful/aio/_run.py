@@ -2,17 +2,17 @@
 
 Design principles:
 
-* Nothing new below the scheduler: ``run`` is ``stackful.run(main, engine=...)`` in a
-  ``run_sync`` bridge, with the asyncio engine.  Tasks, primitives, sockets and timers
-  are the runtime's own, unchanged; only the engine's wait is an ``await_``.
+* Nothing new below the scheduler: tasks, primitives, sockets and timers are the
+  runtime's own, unchanged.  The scheduler is hosted: it makes its passes in the
+  asyncio task that awaits ``run``, and where it would block in its engine it returns,
+  and this coroutine awaits the asyncio engine instead (the loop's readers, writers
+  and timers), then hands the scheduler what came.
 * A cancellation of the awaiting asyncio task (``task.cancel()``, ``asyncio.timeout``,
-  Ctrl-C under ``asyncio.run``) cancels the main stackful task, which cancels the
-  others when it is done, as when the main task of ``stackful.run`` ends: every
-  ``finally`` runs, then ``run`` raises that ``CancelledError``.  The run cannot be
-  resumed after it (the runtime's cancellation is level-triggered), so a main task
-  that catches ``Cancelled`` and returns does not stop the ``CancelledError``; an
-  exception other than ``Cancelled`` from the main task is raised instead of it, so
-  that no error is hidden.
+  Ctrl-C under ``asyncio.run``) is to this run what Ctrl-C is to ``stackful.run``:
+  every stackful task is cancelled, every ``finally`` runs, and then ``run`` raises
+  that ``CancelledError``, whatever the main task returned (the run cannot go on: the
+  runtime's cancellation is level-triggered).  An exception other than ``Cancelled``
+  that the main task raised meanwhile is raised instead, so that no error is hidden.
 * One scheduler per thread, as everywhere in the runtime: a second ``run`` in the same
   thread while one is active is refused (start more work with ``stackful.spawn``).
 """
@@ -23,37 +23,13 @@ import asyncio
 from typing import Any, Callable, TypeVar
 
 from .. import CoroutineError
-from ..runtime import Cancelled, Task, current_task
-from ..runtime import run as run_scheduler
-from ..runtime._scheduler import current_scheduler
-from ._bridge import run_sync
+from ..runtime import Cancelled
+from ..runtime._scheduler import OVER, Scheduler, current_scheduler
 from ._engine import AsyncioEngine
 
 __all__ = ["run"]
 
 T = TypeVar("T")
-
-
-class _Run:
-    """One ``run`` call: its main task, and the cancellation that came from asyncio."""
-
-    __slots__ = ("fn", "args", "main", "cancelled")
-
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.fn = fn
-        self.args = args
-        self.main: Task | None = None
-        self.cancelled: asyncio.CancelledError | None = None
-
-    def main_task(self) -> Any:
-        self.main = current_task()
-        return self.fn(*self.args)
-
-    def on_cancel(self, exc: asyncio.CancelledError) -> None:
-        if self.cancelled is None:
-            self.cancelled = exc
-        if self.main is not None:
-            self.main.cancel()
 
 
 async def run(fn: Callable[..., T], /, *args: Any) -> T:
@@ -64,20 +40,34 @@ async def run(fn: Callable[..., T], /, *args: Any) -> T:
     if not callable(fn):
         raise TypeError("stackful.aio.run() runs a plain callable, got %s object %r"
                         % (type(fn).__name__, fn))
-    loop = asyncio.get_running_loop()
+    engine = AsyncioEngine(asyncio.get_running_loop())
     if current_scheduler() is not None:
         raise CoroutineError(
             "stackful.aio.run() called while a stackful scheduler already runs in this "
             "thread (another run() is active): one scheduler per thread; start more work "
             "in it with stackful.spawn()")
-    record = _Run(fn, args)
-    engine = AsyncioEngine(loop, record.on_cancel)
+    scheduler = Scheduler(engine, hosted=True)
+    cancelled: asyncio.CancelledError | None = None
+    main = scheduler.start(fn, args)
     try:
-        result: T = await run_sync(run_scheduler, record.main_task, engine=engine)
-    except Cancelled:
-        if record.cancelled is not None:
-            raise record.cancelled from None
-        raise
-    if record.cancelled is not None:
-        raise record.cancelled
+        while (timeout := scheduler.run_passes()) != OVER:
+            try:
+                await engine.wait(timeout)
+            except asyncio.CancelledError as exc:
+                if cancelled is None:
+                    cancelled = exc
+                    scheduler.stop(exc)
+            scheduler.after_wait(engine.poll(0.0))
+    finally:
+        stopping = scheduler.end()
+    if stopping is not None:
+        if stopping is cancelled:
+            try:
+                error = main.exception()
+            except Cancelled:
+                error = None
+            if error is not None:
+                raise error
+        raise stopping
+    result: T = main.result()
     return result

@@ -15,10 +15,6 @@ Design principles:
 * Spurious readiness is allowed, lost readiness is not.  ``poll`` may report an fd that
   turns out not to be ready (the task retries the system call and waits again), but an
   fd that becomes ready for an event waited for must be reported by a later ``poll``.
-* An engine may be a guest of another event loop (``hosted = True``, the asyncio one
-  of ``stackful.aio.run``): that loop owns the thread's signals (the scheduler then
-  installs no wake-up fd and no Ctrl-C handler), and it must get a turn every pass,
-  so the scheduler calls ``poll(0)`` after each pass even when no task waits for I/O.
 
 A second engine drops in with ``stackful.run(main, engine=MyEngine())``.
 """
@@ -45,10 +41,6 @@ class Engine(abc.ABC):
     #: epoll one): the scheduler then tells it only ``wait_for(fd, event)`` when a wait
     #: starts, not each change of the set of events waited for.
     level_triggered: bool = True
-
-    #: True for an engine that runs inside another event loop (see the module's
-    #: docstring): ``poll`` is called every pass, and signals are left to that loop.
-    hosted: bool = False
 
     @abc.abstractmethod
     def wait_for(self, fd: int, events: int) -> None:

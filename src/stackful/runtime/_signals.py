@@ -32,17 +32,17 @@ from ._task import TaskCoroutine
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
 
-__all__ = ["install", "nothing"]
+__all__ = ["install"]
 
 
-def nothing() -> None:
-    """What undoes an install that did nothing."""
+def _nothing() -> None:
+    pass
 
 
 def install(scheduler: Scheduler) -> Callable[[], None]:
     """Set up the wake-up socket and the SIGINT handler; returns what undoes it."""
     if threading.current_thread() is not threading.main_thread():
-        return nothing
+        return _nothing
     receiver, sender = socket.socketpair()
     receiver.setblocking(False)
     sender.setblocking(False)
@@ -51,7 +51,7 @@ def install(scheduler: Scheduler) -> Callable[[], None]:
     except ValueError:                      # not the main interpreter
         receiver.close()
         sender.close()
-        return nothing
+        return _nothing
 
     def drain() -> None:
         try:
