@@ -134,7 +134,6 @@ def test_shares_the_tasks_context_both_ways():
 
 def test_context_is_the_tasks_own_object():
     async def main():
-        ctx = contextvars.copy_context()  # noqa: F841 - a copy is not what is shared
         mine = stackful.lowlevel.current_context()
         inside = await run_sync(stackful.lowlevel.current_context)
         return mine, inside
