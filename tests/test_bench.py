@@ -10,7 +10,7 @@ import sys
 import pytest
 
 NAMES = ["libaco", "qemu", "photon", "memory", "switch", "echo", "tasks", "sync", "sockets",
-         "engines", "inversion"]
+         "engines", "inversion", "bridges"]
 
 
 def bench(*args, cwd=None):
@@ -30,7 +30,9 @@ def test_each_benchmark_runs(name):
     assert "CPython" in out                        # the environment line
     assert "ns/" in out or "bytes/unit" in out
     assert "vs " in out                            # a ratio to a named baseline
-    if name not in ("qemu", "libaco", "sockets", "engines"):
+    # bridges' targets are ratios to its peers (the bench extra): none without them.
+    peerless = name == "bridges" and "not installed" in out
+    if name not in ("qemu", "libaco", "sockets", "engines") and not peerless:
         assert "=== all targets ===" in out
         assert "met" in out.lower()
 

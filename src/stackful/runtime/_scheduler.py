@@ -19,6 +19,11 @@ Design principles:
 * ``run()`` returns when the main task is done; the tasks still running then are
   cancelled and waited for.  Ctrl-C (or an exception like ``SystemExit`` escaping a
   task) cancels every task; when all are done it is raised out of ``run()``.
+* Another event loop can drive the same loop (``stackful.aio.run`` on asyncio's): a
+  *hosted* scheduler never blocks in the engine; where it would poll, its loop returns
+  how long it may wait, and its driver waits on its own loop and calls back
+  (``start``, ``run_passes``, ``after_wait``, ``stop``, ``end``).  Same passes, same
+  code: the one test on the blocking path is a local flag per pass.
 """
 
 from __future__ import annotations
@@ -41,7 +46,10 @@ if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
     from ._taskgroup import TaskGroup
 
-__all__ = ["Scheduler", "current_scheduler", "run", "set_switch_hook"]
+__all__ = ["OVER", "Scheduler", "current_scheduler", "run", "set_switch_hook"]
+
+#: What ``run_passes`` returns when the run is over.
+OVER = -1.0
 
 SwitchHook = Callable[["Task | None", "Task | None"], object]
 
@@ -93,8 +101,10 @@ class _IOWaits:
 class Scheduler:
     """Runs tasks in the thread that calls ``run``; see the module's docstring."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, hosted: bool = False) -> None:
         self._engine = engine
+        self._hosted = hosted
+        self._main_done = False
         self._level_triggered = engine.level_triggered
         self._ready: collections.deque[Task] = collections.deque()
         self._timers: list[tuple[float, int, Any]] = []
@@ -276,8 +286,11 @@ class Scheduler:
             "other tasks run" % task.name)
         self._ready.append(task)
 
-    def _loop(self, main: Task) -> None:
-        """Make passes until the main task and then every other task are done."""
+    def _loop(self, main: Task) -> float | None:
+        """Make passes until the main task and then every other task are done (returns
+        OVER).  A hosted scheduler returns instead where it would poll the engine: how
+        long its driver may wait for I/O (0.0: not at all, None: until an event or a
+        ``wake()``); the driver calls ``after_wait`` and then this again."""
         ready = self._ready
         popleft = ready.popleft
         timers = self._timers
@@ -287,7 +300,7 @@ class Scheduler:
         poll = self._engine.poll
         clock = _clock.clock
         heappop = heapq.heappop
-        main_done = False
+        hosted = self._hosted
         while True:
             # Run the tasks ready now; the ones they make ready wait for the next pass.
             hook = _thread.switch_hook
@@ -315,16 +328,20 @@ class Scheduler:
             if self._ki_pending:
                 self._ki_pending = False
                 self._stop_with(KeyboardInterrupt())
-            if not main_done and main._state is DONE:
-                main_done = True
+            if not self._main_done and main._state is DONE:
+                self._main_done = True
                 for task in list(self._tasks):
                     task._cancel()
-            if main_done and not self._tasks:
-                return
+            if self._main_done and not self._tasks:
+                return OVER
             while timers and timers[0][2]._timer_seq != timers[0][1]:
                 heappop(timers)                    # dropped: not a reason to wake up
                 if self._dropped_timers:
                     self._dropped_timers -= 1
+            if hosted:
+                if ready or posted:
+                    return 0.0
+                return max(0.0, timers[0][0] - clock()) if timers else None
             if ready or posted:
                 # Something to do: only look at I/O, and only if a task waits for some.
                 if readers or writers:
@@ -344,8 +361,7 @@ class Scheduler:
         _thread.scheduler = self
         restore_signals = _signals.install(self)
         try:
-            main = self._main = self.spawn(fn, args, {})
-            main._retrieved = True
+            main = self.start(fn, args)
             self._loop(main)
         finally:
             restore_signals()
@@ -354,6 +370,46 @@ class Scheduler:
             stopping, self._stopping = self._stopping, None
             raise stopping
         return main.result()
+
+    # ------------------------------------------------------------------ driven by another loop
+
+    def start(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Task:
+        """Become this thread's scheduler and spawn ``fn(*args)`` as the main task (its
+        outcome is the run's: the caller retrieves it)."""
+        _thread.scheduler = self
+        main = self._main = self.spawn(fn, args, {})
+        main._retrieved = True
+        return main
+
+    def run_passes(self) -> float | None:
+        """Hosted: make passes until one would wait; returns how long the driver may
+        wait for I/O before ``after_wait`` (0.0: not at all, None: until an event or a
+        wake-up), or OVER when every task is done."""
+        assert self._hosted and self._main is not None
+        return self._loop(self._main)
+
+    def after_wait(self, events: list[tuple[int, int]]) -> None:
+        """Hosted: the driver waited; take the engine's answer, fire the timers that are
+        due, run the posted calls."""
+        if events:
+            self._dispatch(events)
+        if self._timers and self._timers[0][0] <= _clock.clock():
+            self._fire_timers()
+        if self._posted:
+            self._run_posted()
+
+    def stop(self, exc: BaseException) -> None:
+        """Cancel every task; ``end()`` returns ``exc`` once they are all done."""
+        self._stop_with(exc)
+
+    def end(self) -> BaseException | None:
+        """Hosted: shut down (when ``run_passes`` returned OVER, or the driver gives up);
+        returns the exception ``stop()`` was given, if any."""
+        try:
+            self._shut_down()
+        finally:
+            stopping, self._stopping = self._stopping, None
+        return stopping
 
     def _shut_down(self) -> None:
         _thread.scheduler = None
