@@ -223,20 +223,25 @@ def run_script(source):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def test_unsafe_expat_parse_reentered_from_its_handler_duplicates_events():
+def test_unsafe_expat_parse_reentered_from_its_handler_duplicates_events_or_is_refused():
     rc, out, err = run_script("""
         from xml.parsers import expat
         p = expat.ParserCreate(); events = []
         def start(name, attrs):
             events.append(name)
             if len(events) == 1:
-                p.Parse(b"<x/>")
+                try:
+                    p.Parse(b"<x/>")
+                except RuntimeError as e:
+                    print("refused:", e)
         p.StartElementHandler = start
         p.Parse(b"<a><b/></a>", True)
         print(events)
     """)
     assert rc == 0, err
-    assert out.strip() == "['a', 'a', 'b', 'x', 'b']"
+    # Newer CPythons' pyexpat (3.14.10 and 3.15.2 here) refuse the reentrant call.
+    assert out.strip() in ("['a', 'a', 'b', 'x', 'b']",
+                           "refused: cannot call Parse() from within a handler\n['a', 'b']")
 
 
 def test_unsafe_expat_parse_while_another_call_is_suspended_in_a_read():
