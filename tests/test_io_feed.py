@@ -14,6 +14,8 @@ from xml.parsers import expat
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from parser_events import merged
+
 import stackful
 from stackful import CoroutineError
 from stackful.io import Feed, FeedFile
@@ -151,17 +153,6 @@ def expat_events(f):
 
 
 XML = "<root a='1'><item n='é'>one</item><item/>tail &amp; more<![CDATA[x<y]]></root>"
-
-
-def merged(events):
-    """Adjacent data events joined: expat splits text where its input was split."""
-    out = []
-    for event in events:
-        if event[0] == "data" and out and out[-1][0] == "data":
-            out[-1] = ("data", out[-1][1] + event[1])
-        else:
-            out.append(event)
-    return out
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,22 +11,14 @@ from xml.parsers import expat
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from parser_events import merged
+
 import stackful
 from stackful import CoroutineError
 from stackful.io import Inverted, parse_html, parse_xml
 
 XML = ("<?xml version='1.0'?><!-- c --><doc xmlns:n='urn:x'><n:item id='1'>one &amp; "
        "two</n:item><?tool do?><empty/><t>é<![CDATA[<raw>]]></t></doc>")
-
-
-def merged(events):
-    out = []
-    for event in events:
-        if event[0] == "data" and out and out[-1][0] == "data":
-            out[-1] = ("data", out[-1][1] + event[1])
-        else:
-            out.append(event)
-    return out
 
 
 def plain_expat(data):
