@@ -86,8 +86,9 @@ def settrace(callback: Tracer | None) -> Tracer | None:
     """Set this thread's switch tracer; returns the previous one.
 
     The tracer is called as ``callback(event, (origin, target))``, event ``"switch"`` or
-    ``"throw"``, before the switch, in the origin. If it raises, tracing is turned off
-    and the exception propagates from the switch, which does not happen.
+    ``"throw"``, in the greenlet switched to, as it resumes (before an unstarted one
+    starts: in the origin). If it raises, tracing is turned off and the exception is
+    raised there.
     """
     state = _state()
     old = state.tracer
@@ -100,12 +101,36 @@ def gettrace() -> Tracer | None:
     return _state().tracer
 
 
-class greenlet:
-    """greenlet(run=None, parent=None): a function that runs as a coroutine when first
-    switched to; ``switch`` and ``throw`` move between greenlets of a thread."""
+class _Fields:
+    """A greenlet's own state, in slots (never in its ``__dict__``, which is the user's)."""
 
     __slots__ = ("__dict__", "__weakref__", "_g_run", "_g_parent", "_g_co", "_g_state",
                  "_g_dead", "_g_context", "_g_fresh", "_g_main")
+
+
+_instance_dict: Any = _Fields.__dict__["__dict__"]
+
+
+def _get_dict(g: Any) -> dict[str, Any]:
+    d: dict[str, Any] = _instance_dict.__get__(g, type(g))
+    return d
+
+
+def _set_dict(g: Any, value: dict[str, Any]) -> None:
+    _instance_dict.__set__(g, value)
+
+
+def _delete_dict(g: Any) -> NoReturn:
+    raise TypeError("a greenlet's __dict__ may not be deleted (assign a dict instead)")
+
+
+class greenlet(_Fields):
+    """greenlet(run=None, parent=None): a function that runs as a coroutine when first
+    switched to; ``switch`` and ``throw`` move between greenlets of a thread."""
+
+    __slots__ = ()
+    # As greenlet's: replaceable by a dict, never deleted.
+    __dict__ = property(_get_dict, _set_dict, _delete_dict)  # type: ignore[assignment]
 
     _g_run: Any
     _g_parent: greenlet | None
@@ -508,18 +533,20 @@ def _switch(target: greenlet, args: tuple[Any, ...], kwargs: dict[str, Any] | No
         _kill_pending(state)
     target, co, value, exc = _resolve(state, target, args, kwargs, exc, False)
     origin: greenlet = state.current
-    if state.tracer is not None:
-        _trace(state, "throw" if exc is not None else "switch", origin, target)
     if target is origin:
         if exc is not None:
             raise exc
         return value
+    if value is _START and state.tracer is not None:
+        # An unstarted greenlet runs none of this module's code before its run: its
+        # switch is traced here, before it, in the origin.
+        _trace(state, "switch", origin, target)
     state.current = target
-    if origin._g_main:
-        return _enter_from_main(state, origin, target, co, value, exc)
     # The leaving greenlet is held by the thread record, not by this frame, until the
     # context switched to has run: so its last reference can go while it waits.
     state.leaving = origin
+    if origin._g_main:
+        return _enter_from_main(state, origin, target, co, value, exc)
     del origin
     try:
         if co is None:
@@ -534,13 +561,24 @@ def _switch(target: greenlet, args: tuple[Any, ...], kwargs: dict[str, Any] | No
         if state.current is target:
             # Refused before leaving: this context still runs.
             state.current = state.leaving
-        state.leaving = None
+            state.leaving = None
+            raise
+        _arrived(state, "throw")
         raise
     except BaseException:
-        state.leaving = None
+        _arrived(state, "throw")
         raise
-    state.leaving = None
+    _arrived(state, "switch")
     return result
+
+
+def _arrived(state: ThreadState, event: str) -> None:
+    """Back in a greenlet: let the one left go, and trace the switch here, as greenlet
+    does (an exception of the tracer is raised in the greenlet switched to)."""
+    leaving = state.leaving
+    state.leaving = None
+    if state.tracer is not None and leaving is not None:
+        _trace(state, event, leaving, state.current)
 
 
 def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
@@ -569,8 +607,9 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
         else:
             ended = state.current
             if ended is main:
-                _back_in_main(state)
-                if type(result) is _Throw:
+                thrown = type(result) is _Throw
+                _back_in_main(state, "throw" if thrown else "switch")
+                if thrown:
                     raise result.exc
                 return result
             outcome, failure = result, None
@@ -578,14 +617,18 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
         ended._g_dead = True
         ended._g_co = None
         state.current = main
+        state.leaving = None
         if failure is not None and isinstance(failure, GreenletExit):
             outcome, failure = failure, None
         parent = ended._g_parent
         assert parent is not None
         target, co, value, exc = _resolve(state, parent, (outcome,), None, failure, True)
         del outcome, failure
-        if state.tracer is not None:
-            _trace(state, "throw" if exc is not None else "switch", ended, target)
+        if target is main or value is _START:
+            if state.tracer is not None:
+                _trace(state, "throw" if exc is not None else "switch", ended, target)
+        else:
+            state.leaving = ended
         del ended
         if target is main:
             _back_in_main(state)
@@ -595,12 +638,15 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
         state.current = target
 
 
-def _back_in_main(state: ThreadState) -> None:
+def _back_in_main(state: ThreadState, event: str | None = None) -> None:
     if state.main_context_changed:
         state.main_context_changed = False
         set_current_context(state.main_context)
     state.main_context = None
-    state.leaving = None
+    if event is None:
+        state.leaving = None
+    else:
+        _arrived(state, event)
 
 
 def _kill(g: greenlet) -> Any:
@@ -663,5 +709,5 @@ _threads.make_main = _make_main
 _threads.mark_main_dead = _mark_main_dead
 
 _OWN_CODES = frozenset(f.__code__ for f in (
-    _switch, _kill, greenlet.switch, greenlet.throw, greenlet.__del__, _kill_pending,
+    _switch, _arrived, _trace, _kill, greenlet.switch, greenlet.throw, greenlet.__del__, _kill_pending,
     _state, getcurrent, greenlet.__new__))
