@@ -26,6 +26,7 @@ Design principles:
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import functools
 import types
@@ -45,6 +46,21 @@ class error(Exception):
 class GreenletExit(BaseException):
     """Raised in a greenlet to kill it; a greenlet that lets it escape returns it."""
 
+
+class _Shutdown:
+    """Set by an atexit handler registered at import: as in greenlet, code that runs
+    after it (late atexit handlers, finalizers of the last collection) gets no
+    greenlet from getcurrent(), whose thread records may be gone."""
+
+    started = False
+
+    @classmethod
+    def begin(cls) -> None:
+        cls.started = True
+
+
+_shutdown = _Shutdown
+atexit.register(_Shutdown.begin)
 
 _UNSET: Any = object()      # run not given
 _START: Any = object()      # the value of a switch that starts a coroutine
@@ -72,6 +88,9 @@ def _state() -> ThreadState:
 
 def getcurrent() -> greenlet:
     """The greenlet running in this thread (its main greenlet outside any other)."""
+    if _shutdown.started:
+        raise RuntimeError("greenlet.getcurrent() called while the interpreter shuts down: "
+                           "greenlets are being torn down")
     try:
         state: ThreadState = _local.state
     except AttributeError:
