@@ -38,7 +38,7 @@ def run_suite(tmp_path):
                    p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "greenlet_compat_plugin",
-         "-p", "no:cacheprovider", "-q", "-o", "addopts=", "--junitxml", str(report),
+         "-p", "no:cacheprovider", "-o", "addopts=", "--junitxml", str(report),
          tests], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     return proc, ET.parse(report).getroot()
 
