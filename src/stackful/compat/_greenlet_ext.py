@@ -8,7 +8,6 @@ Design principles:
     with a clear ImportError instead of at a distance.
 """
 
-from __future__ import annotations
 
 from . import _greenlet_threads
 from ._greenlet_type import GreenletExit, error, getcurrent, gettrace, greenlet, settrace

@@ -149,7 +149,7 @@ class greenlet(_Fields):
 
     __slots__ = ()
     # As greenlet's: replaceable by a dict, never deleted.
-    __dict__ = property(_get_dict, _set_dict, _delete_dict)  # type: ignore[assignment]
+    __dict__ = property(_get_dict, _set_dict, _delete_dict)
 
     _g_run: Any
     _g_parent: greenlet | None
@@ -622,7 +622,8 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
                 state.current = main
                 _back_in_main(state)
                 raise
-            outcome, failure = None, e
+            outcome: Any = None
+            failure: BaseException | None = e
         else:
             ended = state.current
             if ended is main:

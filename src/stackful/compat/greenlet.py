@@ -12,7 +12,6 @@ Design principles:
     context functions).
 """
 
-from __future__ import annotations
 
 import sys
 
