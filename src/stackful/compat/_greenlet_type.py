@@ -630,7 +630,9 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
                 thrown = type(result) is _Throw
                 _back_in_main(state, "throw" if thrown else "switch")
                 if thrown:
-                    raise result.exc
+                    box = [result.exc]
+                    del result
+                    _raise(box)
                 return result
             outcome, failure = result, None
             del result
@@ -639,6 +641,9 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
         state.current = main
         state.leaving = None
         if failure is not None and isinstance(failure, GreenletExit):
+            # Returned as a value: its traceback would keep the dead greenlet's frames
+            # (and what they reference, other greenlets too) in a cycle with ours.
+            failure.__traceback__ = None
             outcome, failure = failure, None
         parent = ended._g_parent
         assert parent is not None
@@ -653,9 +658,21 @@ def _enter_from_main(state: ThreadState, main: greenlet, target: greenlet,
         if target is main:
             _back_in_main(state)
             if exc is not None:
-                raise exc
+                box = [exc]
+                del exc
+                _raise(box)
             return value
         state.current = target
+
+
+def _raise(box: list[BaseException]) -> NoReturn:
+    """Raise the exception in ``box`` (emptied), so that no frame of this module keeps a
+    reference to it: its traceback holds those frames, which would make a cycle."""
+    exc = box.pop()
+    try:
+        raise exc
+    finally:
+        del exc
 
 
 def _back_in_main(state: ThreadState, event: str | None = None) -> None:
@@ -729,5 +746,5 @@ _threads.make_main = _make_main
 _threads.mark_main_dead = _mark_main_dead
 
 _OWN_CODES = frozenset(f.__code__ for f in (
-    _switch, _arrived, _trace, _kill, greenlet.switch, greenlet.throw, greenlet.__del__, _kill_pending,
+    _switch, _arrived, _trace, _raise, _kill, greenlet.switch, greenlet.throw, greenlet.__del__, _kill_pending,
     _state, getcurrent, greenlet.__new__))
