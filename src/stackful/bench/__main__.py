@@ -14,12 +14,14 @@ import time
 from types import ModuleType
 
 from . import _echo_servers, echo, engines, libaco, memory, photon, qemu, sockets, switch, sync, tasks
+from . import greenlet_compat
 from ._report import Result, Table, TARGET_HEADERS, terminal, write_report
 from ._timing import Progress, Scale, environment
 
 BENCHMARKS: dict[str, ModuleType] = {
     "libaco": libaco, "qemu": qemu, "photon": photon, "memory": memory, "switch": switch,
-    "echo": echo, "tasks": tasks, "sync": sync, "sockets": sockets, "engines": engines}
+    "echo": echo, "tasks": tasks, "sync": sync, "sockets": sockets, "engines": engines,
+    "greenlet": greenlet_compat}
 
 PREAMBLE = (
     "Every number is the median of interleaved repeats (each repeat runs every case once, "
