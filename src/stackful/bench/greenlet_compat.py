@@ -45,16 +45,16 @@ def _round_trip_pair(mod: Any) -> Callable[[int], None]:
     def loop(n: int) -> None:
         def ping() -> None:
             for _ in range(n):
-                pong.switch()
+                pong_g.switch()
 
         def pong() -> None:
             while True:
                 ping_g.switch()
 
         ping_g = mod.greenlet(ping)
-        pong = mod.greenlet(pong)
+        pong_g = mod.greenlet(pong)
         ping_g.switch()
-        pong.throw()
+        pong_g.throw()
 
     return loop
 
