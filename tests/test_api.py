@@ -18,7 +18,7 @@ def test_public_namespace_is_exactly_the_documented_api():
     # they appear as attributes once imported, but are not part of the API namespace.
     # stackful.socket and stackful.ssl are modules imported on demand too (the runtime's
     # cooperative I/O; their names are checked by test_runtime_exports.py).
-    tools = {"check", "bench", "socket", "ssl"}
+    tools = {"check", "bench", "socket", "ssl", "compat"}   # compat: tests/test_compat_greenlet.py
     public = {name for name in dir(stackful) if not name.startswith("_")} - tools
     assert public == set(stackful.__all__)
     assert set(stackful.__all__) == {

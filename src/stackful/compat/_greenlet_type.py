@@ -62,6 +62,9 @@ class _Shutdown:
 _shutdown = _Shutdown
 atexit.register(_Shutdown.begin)
 
+# The switching functions below suspend only when called in a greenlet (a coroutine
+# this module made); called from the main greenlet they resume one instead. So they are
+# not coroutine functions, and the checker's SC101 is silenced on each.
 _UNSET: Any = object()      # run not given
 _START: Any = object()      # the value of a switch that starts a coroutine
 _local = _threads.local()
@@ -76,7 +79,7 @@ class _Throw:
         self.exc = exc
 
 
-def _state() -> ThreadState:
+def _state() -> ThreadState:  # stackful: ignore[SC101]
     try:
         state: ThreadState = _local.state
     except AttributeError:
@@ -86,7 +89,7 @@ def _state() -> ThreadState:
     return state
 
 
-def getcurrent() -> greenlet:
+def getcurrent() -> greenlet:  # stackful: ignore[SC101]
     """The greenlet running in this thread (its main greenlet outside any other)."""
     if _shutdown.started:
         raise RuntimeError("greenlet.getcurrent() called while the interpreter shuts down: "
@@ -101,7 +104,7 @@ def getcurrent() -> greenlet:
     return current
 
 
-def settrace(callback: Tracer | None) -> Tracer | None:
+def settrace(callback: Tracer | None) -> Tracer | None:  # stackful: ignore[SC101]
     """Set this thread's switch tracer; returns the previous one.
 
     The tracer is called as ``callback(event, (origin, target))``, event ``"switch"`` or
@@ -115,7 +118,7 @@ def settrace(callback: Tracer | None) -> Tracer | None:
     return old
 
 
-def gettrace() -> Tracer | None:
+def gettrace() -> Tracer | None:  # stackful: ignore[SC101]
     """This thread's switch tracer, or None."""
     return _state().tracer
 
@@ -160,7 +163,7 @@ class greenlet(_Fields):
     _g_fresh: contextvars.Context | None
     _g_main: bool
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> greenlet:
+    def __new__(cls, *args: Any, **kwargs: Any) -> greenlet:  # stackful: ignore[SC101]
         self = object.__new__(cls)
         self._g_run = _UNSET
         self._g_parent = _state().current
@@ -191,13 +194,13 @@ class greenlet(_Fields):
                 return _own(self, name)
             setattr(cls, "__getattribute__", __getattribute__)
 
-    def switch(self, *args: Any, **kwargs: Any) -> Any:
+    def switch(self, *args: Any, **kwargs: Any) -> Any:  # stackful: ignore[SC101]
         """Switch to this greenlet. An unstarted one runs ``run(*args, **kwargs)``; a
         suspended one's switch returns the value: the single argument, the tuple of
         them, the kwargs dict, or ``(args, kwargs)``. A dead one passes it to its parent."""
         return _switch(self, args, kwargs, None)
 
-    def throw(self, typ: Any = GreenletExit, val: Any = None,
+    def throw(self, typ: Any = GreenletExit, val: Any = None,  # stackful: ignore[SC101]
               tb: types.TracebackType | None = None) -> Any:
         """Raise ``typ(val)`` (or the instance ``typ``) in this greenlet where it waits;
         an unstarted one dies of it at once, and it goes on to its parent."""
@@ -337,7 +340,7 @@ class greenlet(_Fields):
         raise TypeError("cannot copy or pickle %s objects: a greenlet is a running "
                         "function's state" % type(self).__name__)
 
-    def __del__(self) -> None:
+    def __del__(self) -> None:  # stackful: ignore[SC101]
         if self._g_co is None:
             return
         state = self._g_state
@@ -542,7 +545,7 @@ def _trace(state: ThreadState, event: str, origin: greenlet, target: greenlet) -
         raise
 
 
-def _switch(target: greenlet, args: tuple[Any, ...], kwargs: dict[str, Any] | None,
+def _switch(target: greenlet, args: tuple[Any, ...], kwargs: dict[str, Any] | None,  # stackful: ignore[SC101]
             exc: BaseException | None) -> Any:
     try:
         state: ThreadState = _local.state
@@ -686,7 +689,7 @@ def _back_in_main(state: ThreadState, event: str | None = None) -> None:
         _arrived(state, event)
 
 
-def _kill(g: greenlet) -> Any:
+def _kill(g: greenlet) -> Any:  # stackful: ignore[SC101]
     """Raise GreenletExit in ``g`` with the caller as its parent for the while."""
     state = _local.state
     old_parent = g._g_parent
@@ -707,7 +710,7 @@ class _ReportLater:
         raise self.exc
 
 
-def _kill_pending(state: ThreadState) -> None:
+def _kill_pending(state: ThreadState) -> None:  # stackful: ignore[SC101]
     while state.pending:
         g = state.pending.pop()
         if g._g_co is None:
@@ -746,5 +749,6 @@ _threads.make_main = _make_main
 _threads.mark_main_dead = _mark_main_dead
 
 _OWN_CODES = frozenset(f.__code__ for f in (
-    _switch, _arrived, _trace, _raise, _kill, greenlet.switch, greenlet.throw, greenlet.__del__, _kill_pending,
+    _switch, _arrived, _trace, _raise, _kill, greenlet.switch, greenlet.throw,
+    greenlet.__del__, _kill_pending,
     _state, getcurrent, greenlet.__new__))
