@@ -18,8 +18,9 @@ def test_public_namespace_is_exactly_the_documented_api():
     # they appear as attributes once imported, but are not part of the API namespace.
     # stackful.socket and stackful.ssl are modules imported on demand too (the runtime's
     # cooperative I/O; their names are checked by test_runtime_exports.py), and so is
-    # stackful.io and stackful.aio (test_io_exports.py, test_aio_exports.py).
-    tools = {"check", "bench", "socket", "ssl", "io", "aio"}
+    # stackful.io, stackful.aio and stackful.compat (test_io_exports.py, test_aio_exports.py,
+    # test_compat_greenlet.py).
+    tools = {"check", "bench", "socket", "ssl", "io", "aio", "compat"}
     public = {name for name in dir(stackful) if not name.startswith("_")} - tools
     assert public == set(stackful.__all__)
     assert set(stackful.__all__) == {

@@ -13,15 +13,15 @@ import sys
 import time
 from types import ModuleType
 
-from . import (_echo_servers, bridges, echo, engines, inversion, libaco, memory, photon, qemu,
-               sockets, switch, sync, tasks)
+from . import (_echo_servers, bridges, echo, engines, greenlet_compat, inversion, libaco,
+               memory, photon, qemu, sockets, switch, sync, tasks)
 from ._report import Result, Table, TARGET_HEADERS, terminal, write_report
 from ._timing import Progress, Scale, environment
 
 BENCHMARKS: dict[str, ModuleType] = {
     "libaco": libaco, "qemu": qemu, "photon": photon, "memory": memory, "switch": switch,
     "echo": echo, "tasks": tasks, "sync": sync, "sockets": sockets, "engines": engines,
-    "inversion": inversion, "bridges": bridges}
+    "inversion": inversion, "bridges": bridges, "greenlet": greenlet_compat}
 
 PREAMBLE = (
     "Every number is the median of interleaved repeats (each repeat runs every case once, "
