@@ -56,7 +56,8 @@ def unexpected_stderr(stderr):
 def test_examples_exist():
     assert [s.stem for s in SCRIPTS] == [
         "01_synopsis", "02_share_stacks", "03_statistics", "04_errors", "05_round_robin",
-        "06_echo_server", "07_crawler", "08_pipeline", "09_reuseport",
+        "06_echo_server", "07_crawler", "08_pipeline", "09_reuseport", "10_asyncio_bridge",
+        "11_greenlet_api", "12_push_to_pull",
     ]
     # Every golden file belongs to an example.
     assert sorted(p.stem for p in EXPECTED.glob("*.txt")) == [s.stem for s in SCRIPTS]
