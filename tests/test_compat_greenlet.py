@@ -288,3 +288,23 @@ def test_greenlets_inside_a_stackful_coroutine():
     co = stackful.Coroutine(body)
     assert co.resume() == "from g"
     assert co.resume() == "again!"
+
+
+def test_switching_from_a_coroutine_that_a_greenlet_resumed_is_refused():
+    log = []
+
+    def inside_coroutine():
+        other = greenlet(lambda: log.append("other ran"))
+        with pytest.raises(error, match="from inside a stackful Coroutine"):
+            other.switch()
+        with pytest.raises(error, match="from inside a stackful Coroutine"):
+            getcurrent().parent.switch("escape")
+        return "coroutine done"
+
+    def in_greenlet():
+        return stackful.Coroutine(inside_coroutine).resume()
+
+    assert greenlet(in_greenlet).switch() == "coroutine done"
+    assert log == []
+    # The greenlets still work afterwards.
+    assert greenlet(lambda: "fine").switch() == "fine"

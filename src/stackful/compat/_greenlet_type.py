@@ -32,7 +32,7 @@ import functools
 import types
 from typing import Any, Callable, NoReturn
 
-from stackful import Coroutine, CoroutineError, suspend
+from stackful import Coroutine, CoroutineError, current, suspend
 from stackful.lowlevel import current_context, set_current_context, transfer
 
 from . import _greenlet_threads as _threads
@@ -555,6 +555,10 @@ def _switch(target: greenlet, args: tuple[Any, ...], kwargs: dict[str, Any] | No
         _kill_pending(state)
     target, co, value, exc = _resolve(state, target, args, kwargs, exc, False)
     origin: greenlet = state.current
+    if not origin._g_main and current() is not origin._g_co:
+        raise error(
+            "cannot switch greenlets from inside a stackful Coroutine that a greenlet "
+            "resumed: switch from the greenlet itself, or let the Coroutine return first")
     if target is origin:
         if exc is not None:
             raise exc
