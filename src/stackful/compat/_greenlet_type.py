@@ -164,16 +164,7 @@ class greenlet(_Fields):
     _g_main: bool
 
     def __new__(cls, *args: Any, **kwargs: Any) -> greenlet:  # stackful: ignore[SC101]
-        self = object.__new__(cls)
-        self._g_run = _UNSET
-        self._g_parent = _state().current
-        self._g_co = None
-        self._g_state = None
-        self._g_dead = False
-        self._g_context = None
-        self._g_fresh = None
-        self._g_main = False
-        return self
+        return _blank(cls, _state().current, None, False)
 
     def __init__(self, run: Callable[..., Any] | None = _UNSET,
                  parent: greenlet | None = None) -> None:
@@ -729,17 +720,23 @@ def _kill_pending(state: ThreadState) -> None:  # stackful: ignore[SC101]
         del g
 
 
+def _blank(cls: type[greenlet], parent: greenlet | None, state: ThreadState | None,
+           is_main: bool) -> greenlet:
+    """A greenlet with every slot set: unstarted, or a thread's main greenlet."""
+    g = object.__new__(cls)
+    g._g_run = _UNSET
+    g._g_parent = parent
+    g._g_co = None
+    g._g_state = state
+    g._g_dead = False
+    g._g_context = None
+    g._g_fresh = None
+    g._g_main = is_main
+    return g
+
+
 def _make_main(state: ThreadState) -> greenlet:
-    main = object.__new__(greenlet)
-    main._g_run = _UNSET
-    main._g_parent = None
-    main._g_co = None
-    main._g_state = state
-    main._g_dead = False
-    main._g_context = None
-    main._g_fresh = None
-    main._g_main = True
-    return main
+    return _blank(greenlet, None, state, True)
 
 
 def _mark_main_dead(state: ThreadState) -> None:
