@@ -308,3 +308,28 @@ def test_switching_from_a_coroutine_that_a_greenlet_resumed_is_refused():
     assert log == []
     # The greenlets still work afterwards.
     assert greenlet(lambda: "fine").switch() == "fine"
+
+
+def test_a_greenlet_collected_inside_a_coroutine_a_greenlet_resumed_is_killed_later():
+    log = []
+
+    def suspended():
+        try:
+            getcurrent().parent.switch()
+        finally:
+            log.append("killed")
+
+    def inside_coroutine(holder):
+        holder.clear()      # its kill cannot switch from here: deferred, not reported
+        gc.collect()
+        assert getcurrent() is not None       # no kill attempted (and refused) here
+        return log[:]
+
+    def in_greenlet():
+        holder = [greenlet(suspended)]
+        holder[0].switch()
+        return stackful.Coroutine(inside_coroutine, holder).resume()
+
+    assert greenlet(in_greenlet).switch() == []
+    getcurrent()            # the thread's next greenlet call kills it
+    assert log == ["killed"]

@@ -26,8 +26,10 @@
 #   compiler the arm64 CPython's sysconfig names), with --sysroot for the sysroot's
 #   Python and C library headers.
 #   The tests' own native helpers (tests/nativelib.py) compile with the same compiler.
-# * TMPDIR must lie outside the sysroot: -L would otherwise resolve the emulated
-#   program's paths under /tmp to SYSROOT/tmp.
+# * -L resolves any path that exists under SYSROOT to SYSROOT's copy, directories
+#   included: the sysroot keeps no /tmp, or the emulated programs would list SYSROOT/tmp
+#   (empty) as /tmp, where the venv and the tests' files are (pytest then finds nothing
+#   below a rootdir of /tmp).  For the same reason TMPDIR must lie outside the sysroot.
 # Needs root for debootstrap, and the Debian packages qemu-user-static,
 # gcc-aarch64-linux-gnu and debootstrap (installed when missing).
 set -euo pipefail
@@ -62,9 +64,17 @@ host_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+no_sysroot_tmp() {
+    [ -d "$DIR/tmp" ] || return 0
+    rmdir "$DIR/tmp" || die "$DIR/tmp is not empty: the emulated /tmp must be the host's"
+}
+
 create() {
     host_tools
-    [ -x "$WRAPPER" ] && [ -e "$DIR/.stackful-complete" ] && return 0
+    if [ -x "$WRAPPER" ] && [ -e "$DIR/.stackful-complete" ]; then
+        no_sysroot_tmp
+        return 0
+    fi
     [ "$(id -u)" = 0 ] || die "must run as root to create the sysroot (debootstrap)"
     if [ -e "$DIR" ]; then
         echo "arm64-emulate: $DIR is incomplete (an interrupted run?): removing it" >&2
@@ -88,6 +98,7 @@ create() {
 exec qemu-aarch64-static -L "$DIR" -0 "\$0" "$DIR/usr/bin/$PY" "\$@"
 EOF
     chmod +x "$WRAPPER"
+    no_sysroot_tmp
     local machine
     machine=$("$WRAPPER" -c 'import platform; print(platform.machine())')
     [ "$machine" = aarch64 ] || die "the emulated interpreter reports machine $machine"

@@ -342,8 +342,8 @@ class greenlet(_Fields):
             mine = _local.state
         except AttributeError:
             mine = None
-        if mine is not state:
-            # Killed by its own thread, at its next greenlet call.
+        if mine is not state or _inside_a_resumed_coroutine(state):
+            # Killed at its thread's next greenlet call that can switch.
             state.pending.append(self)
             return
         try:
@@ -536,20 +536,27 @@ def _trace(state: ThreadState, event: str, origin: greenlet, target: greenlet) -
         raise
 
 
+def _inside_a_resumed_coroutine(state: ThreadState) -> bool:
+    """True inside a plain stackful Coroutine that the current (non-main) greenlet
+    resumed: a switch from there would leave that Coroutine's resume unfinished."""
+    origin: greenlet = state.current
+    return not origin._g_main and current() is not origin._g_co
+
+
 def _switch(target: greenlet, args: tuple[Any, ...], kwargs: dict[str, Any] | None,  # stackful: ignore[SC101]
             exc: BaseException | None) -> Any:
     try:
         state: ThreadState = _local.state
     except AttributeError:
         state = _threads.new_state()
+    if _inside_a_resumed_coroutine(state):
+        raise error(
+            "cannot switch greenlets from inside a stackful Coroutine that a greenlet "
+            "resumed: switch from the greenlet itself, or let the Coroutine return first")
     if state.pending:
         _kill_pending(state)
     target, co, value, exc = _resolve(state, target, args, kwargs, exc, False)
     origin: greenlet = state.current
-    if not origin._g_main and current() is not origin._g_co:
-        raise error(
-            "cannot switch greenlets from inside a stackful Coroutine that a greenlet "
-            "resumed: switch from the greenlet itself, or let the Coroutine return first")
     if target is origin:
         if exc is not None:
             raise exc
@@ -706,6 +713,8 @@ class _ReportLater:
 
 
 def _kill_pending(state: ThreadState) -> None:  # stackful: ignore[SC101]
+    if _inside_a_resumed_coroutine(state):
+        return
     while state.pending:
         g = state.pending.pop()
         if g._g_co is None:
