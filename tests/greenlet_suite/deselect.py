@@ -50,11 +50,13 @@ DESELECTED: dict[str, str] = {
     _L + "test_issue251_issue252_explicit_reference_not_collectable":
         "greenlet's C internals (_greenlet.set_thread_local, its deferred-deletion list)",
     _L + "test_untracked_memory_doesnt_increase_unfinished_thread_dealloc_in_main":
-        "greenlets left suspended when their thread exits are not killed: stackful "
-        "leaks their frames with a ResourceWarning (no per-thread exit hook to switch from)",
+        "greenlets left suspended when their thread exits: greenlet frees their frames "
+        "without running them; stackful leaks them with a ResourceWarning (its frame "
+        "objects may point into the coroutine's frame memory; see docs/compat.md)",
     _L + "test_untracked_memory_doesnt_increase_unfinished_thread_dealloc_in_thread":
-        "greenlets left suspended when their thread exits are not killed: stackful "
-        "leaks their frames with a ResourceWarning (no per-thread exit hook to switch from)",
+        "greenlets left suspended when their thread exits: greenlet frees their frames "
+        "without running them; stackful leaks them with a ResourceWarning (its frame "
+        "objects may point into the coroutine's frame memory; see docs/compat.md)",
     _T + "test_trace_events_into_greenlet_func_already_set": _PROFILE,
     _T + "test_trace_events_into_greenlet_subclass_already_set": _PROFILE,
     _T + "test_trace_events_from_greenlet_func_sets_profiler": _PROFILE,

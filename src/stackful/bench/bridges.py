@@ -128,9 +128,10 @@ def _targets(group: str, ours: Case, peer: Case, floor: Case) -> list[Target]:
     own = statistics.median(o / p for o, p in zip(ours_above, peer_above)
                             ) if min(peer_above) > 0 else float("inf")
     whole.why = ("every bridge pays the awaitable's own cost, %.0f ns in async code, which "
-                 "no bridge can remove; above it stackful.aio adds %.0f ns and %s %.0f ns "
-                 "(%.2fx)" % (floor.median, statistics.median(ours_above), name,
-                              statistics.median(peer_above), own))
+                 "no bridge can remove (a bridge that cost nothing would measure %.2fx); "
+                 "above it stackful.aio adds %.0f ns and %s %.0f ns (%.2fx)"
+                 % (floor.median, floor.ratio_to(peer), statistics.median(ours_above), name,
+                    statistics.median(peer_above), own))
     return [whole, Target("  the bridge's own cost above async code's / %s" % name, own, 0.5)]
 
 

@@ -24,17 +24,16 @@ from __future__ import annotations
 import ast
 import builtins
 import gc
-import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 
 from ._config import Config, parse_arg_spec
+from ._discover import display_path, module_name
 from ._model import (CallSite, Diagnostic, Function, Location, Program, RefSite, Target,
                      dotted_name as _dotted, location)
+from ._scopes import UNKNOWN, Binding, ClassInfo, ModuleInfo, Scope, Value
 
-__all__ = ["collect", "discover", "module_name"]
+__all__ = ["collect"]
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property"})
@@ -63,147 +62,6 @@ _NEUTRAL_DECORATORS = frozenset(
 _PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
 _SUPPRESS = re.compile(r"#\s*stackful:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?")
 _MAX_VALUES = 16
-
-
-# ---------------------------------------------------------------- discovery
-
-
-def discover(paths: list[Path], config: Config) -> Iterator[Path]:
-    """The Python files under *paths*, sorted, without excluded ones.
-
-    A file named explicitly is always included; exclusions apply to what a
-    directory walk finds.
-    """
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_file():
-            found: list[Path] = [path]
-        else:
-            found = sorted(_walk(path, config))
-        for file in found:
-            key = file.resolve()
-            if key not in seen:
-                seen.add(key)
-                yield file
-
-
-def _walk(directory: Path, config: Config) -> Iterator[Path]:
-    for root, dirs, files in os.walk(directory):
-        here = Path(root)
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and not config.is_excluded(here / d)
-        )
-        for name in files:
-            if name.endswith(".py") and not config.is_excluded(here / name):
-                yield here / name
-
-
-def module_name(path: Path) -> tuple[str, bool]:
-    """The dotted module name of *path* and whether it is a package.
-
-    The name is found by walking up the directories holding ``__init__.py``.
-    """
-    path = path.resolve()
-    is_package = path.name == "__init__.py"
-    parts: list[str] = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file():
-        parts.insert(0, directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    return ".".join(parts) or path.stem, is_package
-
-
-# ---------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class Value:
-    """What an expression may evaluate to, as far as the checker can tell.
-
-    kinds: ``func`` (key: Function.id), ``class`` (key: class qualname),
-    ``instance`` (key: class qualname or external dotted name), ``module``
-    (key: analysed module name), ``ext`` (key: external dotted name),
-    ``super`` (key: class qualname whose bases to search).  ``dispatch``
-    marks a receiver whose real class may be a subclass (``self``/``cls``).
-    """
-
-    kind: str
-    key: str
-    names: frozenset[str] = frozenset()
-    dispatch: bool = False
-
-    def named(self, name: str) -> Value:
-        return Value(self.kind, self.key, self.names | {name}, self.dispatch)
-
-    def all_names(self) -> frozenset[str]:
-        return self.names | {self.key}
-
-
-class Binding:
-    """One way a name gets bound; evaluated lazily, at most once."""
-
-    __slots__ = ("kind", "data", "scope", "cache")
-
-    def __init__(self, kind: str, data: object = None, scope: Scope | None = None) -> None:
-        self.kind = kind  # "value" | "import" | "expr" | "annot" | "unknown"
-        self.data = data
-        self.scope = scope
-        self.cache: list[Value] | None = None
-
-
-_UNKNOWN = Binding("unknown")
-
-
-class Scope:
-    __slots__ = ("kind", "module", "parent", "names", "globals", "cls", "qualname")
-
-    def __init__(
-        self,
-        kind: str,
-        module: ModuleInfo,
-        parent: Scope | None,
-        qualname: str,
-        cls: ClassInfo | None = None,
-    ) -> None:
-        self.kind = kind  # "module" | "class" | "function"
-        self.module = module
-        self.parent = parent
-        self.names: dict[str, list[Binding]] = {}
-        self.globals: set[str] = set()
-        self.cls = cls
-        self.qualname = qualname
-
-    def bind(self, name: str, binding: Binding) -> None:
-        self.names.setdefault(name, []).append(binding)
-
-
-@dataclass
-class ClassInfo:
-    qualname: str
-    module: str
-    node: ast.ClassDef
-    scope: Scope
-    methods: dict[str, list[str]] = field(default_factory=dict)
-    attrs: dict[str, list[Binding]] = field(default_factory=dict)
-    bases: list[Value] | None = None
-    subclasses: list[str] = field(default_factory=list)
-    body_scope: Scope | None = None
-
-
-@dataclass
-class ModuleInfo:
-    name: str
-    path: str
-    is_package: bool
-    tree: ast.Module
-    scope: Scope = field(init=False)
-    stars: list[str] = field(default_factory=list)
-
-    @property
-    def package(self) -> str:
-        return self.name if self.is_package else self.name.rpartition(".")[0]
 
 
 # ---------------------------------------------------------------- collector
@@ -355,17 +213,17 @@ class Collector:
             elif isinstance(node, ast.AnnAssign):
                 self._declare_target(node.target, Binding("annot", node.annotation, scope), scope, cls, self_name)
             elif isinstance(node, (ast.For, ast.AsyncFor)):
-                self._declare_target(node.target, _UNKNOWN, scope, cls, self_name)
+                self._declare_target(node.target, UNKNOWN, scope, cls, self_name)
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if item.optional_vars is not None:
-                        self._declare_target(item.optional_vars, _UNKNOWN, scope, cls, self_name)
+                        self._declare_target(item.optional_vars, UNKNOWN, scope, cls, self_name)
             elif isinstance(node, ast.Global):
                 scope.globals.update(node.names)
             if isinstance(node, (ast.Try, ast.TryStar)):
                 for handler in node.handlers:
                     if handler.name:
-                        scope.bind(handler.name, _UNKNOWN)
+                        scope.bind(handler.name, UNKNOWN)
                     self._declare_block(handler.body, scope, prefix, cls, self_name)
             for attr in ("body", "orelse", "finalbody"):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -391,9 +249,9 @@ class Collector:
                 cls.attrs.setdefault(target.id, []).append(binding)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
-                self._declare_target(element, _UNKNOWN, scope, cls, self_name)
+                self._declare_target(element, UNKNOWN, scope, cls, self_name)
         elif isinstance(target, ast.Starred):
-            self._declare_target(target.value, _UNKNOWN, scope, cls, self_name)
+            self._declare_target(target.value, UNKNOWN, scope, cls, self_name)
         elif (
             isinstance(target, ast.Attribute)
             and self_name is not None
@@ -455,7 +313,7 @@ class Collector:
             if arg.annotation is not None and arg not in (node.args.vararg, node.args.kwarg):
                 inner.bind(arg.arg, Binding("annot", arg.annotation, scope))
             else:
-                inner.bind(arg.arg, _UNKNOWN)
+                inner.bind(arg.arg, UNKNOWN)
         self._declare_block(node.body, inner, f"{qualname}.<locals>", None, self_name)
         return fid
 
@@ -975,15 +833,6 @@ def _is_main_guard(test: ast.expr) -> bool:
     has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
     has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
     return has_name and has_main
-
-
-def display_path(path: Path) -> str:
-    """*path* relative to the current directory when below it, POSIX style."""
-    try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
-        return rel.as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def collect(files: list[Path], config: Config) -> Program:

@@ -22,7 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._collect import collect, discover
+from ._collect import collect
+from ._discover import discover
 from ._config import Config, ConfigError, find_pyproject, load_config
 from ._fix import apply_fixes
 from ._infer import Analysis, analyse
