@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -44,6 +45,13 @@ def pytest_collection_modifyitems(config, items):
                                               (marker.args[0] if marker.args else "")))
 
 
+def default_sigint():
+    """preexec_fn for children that test Ctrl-C: a runner started with SIGINT ignored
+    (a background job of a non-interactive shell) would pass SIG_IGN on, and CPython
+    then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_python(code, *, timeout=120, env=None):
     """Run code in a fresh interpreter (for what may crash it); returns CompletedProcess."""
     full_env = dict(os.environ)
@@ -56,6 +64,7 @@ def run_python(code, *, timeout=120, env=None):
         text=True,
         timeout=timeout,
         env=full_env,
+        preexec_fn=default_sigint,
     )
 
 

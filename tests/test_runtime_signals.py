@@ -10,6 +10,7 @@ import textwrap
 import time
 
 import stackful
+from conftest import default_sigint
 
 PRELUDE = """
 import os, signal, sys, time
@@ -24,7 +25,8 @@ def start(code):
     env = dict(os.environ)
     env.pop("PYTHONFAULTHANDLER", None)
     return subprocess.Popen([sys.executable, "-c", PRELUDE + textwrap.dedent(code)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=default_sigint)
 
 
 def wait_ready(proc):
