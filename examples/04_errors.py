@@ -270,7 +270,7 @@ assert co.status == "dead"
 # A suspended coroutine that is dropped is closed by its finalizer. Nobody can
 # receive an exception there, so one that refuses to die is reported through
 # sys.unraisablehook (by default "Exception ignored in: ..." on stderr), and since it
-# is still suspended, its frames can't be freed: they are leaked, with a
+# is still suspended, its frames are freed without running them, with a
 # ResourceWarning (shown by default only in development mode, python -X dev).
 reported = []
 
@@ -296,7 +296,8 @@ assert reported == ["RuntimeError: coroutine ignored CoroutineExit (it suspended
                     "instead of finishing)"]
 assert [w.category for w in leaked] == [ResourceWarning]
 assert str(leaked[0].message) == ("stackful: a suspended coroutine of this thread was "
-                                  "freed without being closed; its frames are leaked")
+                                  "freed without being closed: its frames were freed "
+                                  "without running their finally blocks")
 
 
 # --------------------------------------------------------------------------------
@@ -332,7 +333,8 @@ assert co.status == "dead"       # its own thread still can
 
 
 # A coroutine left suspended by a thread that has ended can't be closed any more
-# (its thread is gone): when it is freed, its frames are leaked with a warning.
+# (its thread is gone): when it is freed, its frames are freed without running them,
+# with a warning.
 def leave_one_behind(box):
     box.append(Coroutine(once))
     box[0].resume()
@@ -350,7 +352,8 @@ with warnings.catch_warnings(record=True) as caught:
 print(f"    {caught[0].category.__name__}: {caught[0].message}")
 assert [w.category for w in caught] == [ResourceWarning]
 assert str(caught[0].message) == ("stackful: a suspended coroutine of another thread was "
-                                  "freed without being closed; its frames are leaked")
+                                  "freed without being closed: its frames were freed "
+                                  "without running their finally blocks")
 
 
 # --------------------------------------------------------------------------------

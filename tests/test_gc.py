@@ -113,7 +113,7 @@ def test_abandoned_coroutine_that_ignores_exit_is_reported_not_crashing():
     assert unraisable and isinstance(unraisable[0].exc_value, RuntimeError)
 
 
-def test_coroutine_of_finished_thread_is_leaked_with_a_warning_not_crashing():
+def test_coroutine_of_finished_thread_is_freed_with_a_warning_not_crashing():
     box = []
 
     def thread_main():

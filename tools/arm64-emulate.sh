@@ -60,8 +60,7 @@ host_tools() {
     [ ${#missing[@]} -eq 0 ] && return 0
     [ "$(id -u)" = 0 ] || die "needs ${missing[*]} (apt-get install, as root)"
     echo "arm64-emulate: installing ${missing[*]}" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    "$REPO/tools/host-packages.sh" "${missing[@]}"
 }
 
 no_sysroot_tmp() {

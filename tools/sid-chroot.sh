@@ -65,8 +65,7 @@ create() {
     fi
     if ! command -v debootstrap >/dev/null; then
         echo "sid-chroot: installing debootstrap" >&2
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+        "$REPO/tools/host-packages.sh" debootstrap
     fi
     if [ -e "$DIR" ]; then
         echo "sid-chroot: $DIR is incomplete (an interrupted run?): removing it" >&2

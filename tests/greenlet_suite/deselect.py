@@ -5,10 +5,6 @@ a whole module, or one test."""
 _G = "test_greenlet.py::"
 _L = "test_leaks.py::TestLeaks::"
 _T = "test_tracing.py::TestPythonTracing::"
-_DEAD_THREAD = ("greenlets left suspended when their thread exits: greenlet frees their "
-                "frames without running them; stackful leaks them with a ResourceWarning "
-                "(its frame objects may point into the coroutine's frame memory; see "
-                "docs/compat.md)")
 _PROFILE = ("switch is a Python function here: sys.setprofile sees its call/return "
             "events where greenlet's C switch shows one c_call")
 
@@ -53,10 +49,6 @@ DESELECTED: dict[str, str] = {
         "greenlet's C internals (enable_optional_cleanup, set_thread_local)",
     _L + "test_issue251_issue252_explicit_reference_not_collectable":
         "greenlet's C internals (_greenlet.set_thread_local, its deferred-deletion list)",
-    _L + "test_untracked_memory_doesnt_increase_unfinished_thread_dealloc_in_main":
-        _DEAD_THREAD,
-    _L + "test_untracked_memory_doesnt_increase_unfinished_thread_dealloc_in_thread":
-        _DEAD_THREAD,
     _T + "test_trace_events_into_greenlet_func_already_set": _PROFILE,
     _T + "test_trace_events_into_greenlet_subclass_already_set": _PROFILE,
     _T + "test_trace_events_from_greenlet_func_sets_profiler": _PROFILE,

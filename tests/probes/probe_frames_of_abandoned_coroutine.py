@@ -1,14 +1,14 @@
-"""Frame objects of a coroutine that was freed without being closed (its frames leaked).
+"""Frame objects of a coroutine that was freed without being closed (its frames freed).
 
 Hostile: coroutines on a shared ShareStack, suspended deep in C code (map, sorted's key)
 with a frame object of their innermost frame kept, refuse to be closed (they catch
-CoroutineExit and suspend again), and are dropped: stackful frees them and leaks their
-frames. Then other coroutines run on the same share stack (overwriting the bytes the
+CoroutineExit and suspend again), and are dropped: stackful frees them and their frames,
+the kept frame objects taking copies (pystate_reclaim.h). Then other coroutines run on the same share stack (overwriting the bytes the
 dropped ones had there) and the kept frames are walked (f_back to the end, f_code,
 f_lineno, f_locals, traceback.extract_stack) before and after.
 Correct: the walks never read freed or reused memory (no crash, and under ASan no
 report), and they give the same function names both times, starting at the innermost
-frame. Dropping reports the refused close as an unraisable RuntimeError and leaks with a
+frame. Dropping reports the refused close as an unraisable RuntimeError, and a
 ResourceWarning (documented).
 """
 import gc
@@ -57,7 +57,7 @@ with unraisables() as seen:
         tag, frame = co.resume()
         kept.append(frame)
         expected.append(names(frame))
-        del co                       # close refused: freed with its frames leaked
+        del co                       # close refused: freed, its frames too
     gc.collect()
 check(len(seen) == 6 and all(s.startswith("RuntimeError") for s in seen),
       "unraisables: %r" % seen)

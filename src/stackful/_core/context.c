@@ -592,7 +592,7 @@ ctx_check_transfer(CoroutineObject *co)
 }
 
 PyObject *
-ctx_transfer(CoroutineObject *co, PyObject *value)
+ctx_transfer(CoroutineObject *co, PyObject *value, PyObject *const *args_end)
 {
     ThreadObject *t = ctx_check_transfer(co);
     if (t == NULL) {
@@ -605,6 +605,7 @@ ctx_transfer(CoroutineObject *co, PyObject *value)
         return enter_as_needed(t, co, cur, STATE_NORMAL, 0, value, ctx_land_resumed, t);
     }
     /* The target takes the current coroutine's place on the chain. */
+    cur->co->suspended_args_end = args_end;
     return enter_as_needed(t, co, cur->resumer, STATE_SUSPENDED, 1, value, ctx_land_resumed,
                            t);
 }
@@ -663,6 +664,7 @@ ctx_suspend_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
                                   "to produce an item, or run suspending code in a "
                                   "Coroutine");
     }
+    t->current->co->suspended_args_end = args + nargs;
     return yield_to_resumer(t, nargs ? args[0] : Py_None, "suspend");
 }
 
@@ -676,6 +678,7 @@ ctx_emit_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t
         return coroutine_error("cannot emit outside a stackful generator (emit() must "
                                   "run inside a function decorated with "
                                   "@stackful.generator)");
+    t->current->co->suspended_args_end = args + nargs;
     return yield_to_resumer(t, nargs ? args[0] : Py_None, "emit");
 }
 

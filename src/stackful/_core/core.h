@@ -191,6 +191,11 @@ typedef struct CoroutineObject {
     uint8_t is_generator;           /* a stackful generator: emits, closes with GeneratorExit */
     int closing;                    /* close() is running: its suspensions left that
                                      * raise the exit exception again (coroutine.c) */
+    /* Where the arguments of the call that suspended it end (suspend(), emit() or
+     * transfer()): on 3.11-3.13 the depth of its top frame's evaluation stack, which
+     * pystate_reclaim needs if it is freed without being closed. Set at every
+     * suspension; may point anywhere (it is only compared). */
+    PyObject *const *suspended_args_end;
     CopyStats stats;
     PyObject *weakreflist;
 } CoroutineObject;
@@ -269,8 +274,9 @@ PyObject *ctx_finish_to(PyObject *module, PyObject *target);
 PyObject *ctx_suspend_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *ctx_emit_function(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 /* Symmetric transfer from the running context to co (lowlevel.transfer), and its check
- * (ctx_check_enterable, and no generator on either side). */
-PyObject *ctx_transfer(CoroutineObject *co, PyObject *value);
+ * (ctx_check_enterable, and no generator on either side). args_end: where transfer()'s
+ * arguments end (CoroutineObject.suspended_args_end). */
+PyObject *ctx_transfer(CoroutineObject *co, PyObject *value, PyObject *const *args_end);
 ThreadObject *ctx_check_transfer(CoroutineObject *co);
 void *ctx_land_resumed(void *value, void *thread);
 void ctx_after_switch_work(ThreadObject *t);

@@ -614,6 +614,24 @@ Coroutine_finalize(CoroutineObject *co)
     PyErr_Restore(type, value, tb);
 }
 
+/* Its finally blocks did not run: say so, and whether its frames are freed or leaked. */
+COLD void
+warn_not_closed(CoroutineObject *co, int freed)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (PyErr_WarnFormat(PyExc_ResourceWarning, 1,
+                         "stackful: a suspended coroutine of %s was freed without being "
+                         "closed: %s", co->thread == stackful_tls_thread ? "this thread"
+                                                                         : "another thread",
+                         freed ? "its frames were freed without running their finally "
+                                 "blocks"
+                               : "it is suspended inside a generator's frame, so its "
+                                 "frames are leaked") < 0)
+        PyErr_WriteUnraisable((PyObject *)co);
+    PyErr_Restore(type, value, tb);
+}
+
 static void
 Coroutine_dealloc(CoroutineObject *co)
 {
@@ -624,23 +642,21 @@ Coroutine_dealloc(CoroutineObject *co)
     PyObject_GC_UnTrack(co);
     if (co->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)co);
+    PyStateReclaimed reclaimed = {0};
     if (co->ctx.state == STATE_SUSPENDED && co->started) {
-        /* It could not be closed (another thread's, its thread is gone, the
-         * interpreter is shutting down, or it refused to finish). Its frames and
-         * what its C stack references are leaked, never freed under it: frame objects
-         * may still point into its frame chunk. */
-        if (!pystate_is_finalizing()) {
-            PyObject *type, *value, *tb;
-            PyErr_Fetch(&type, &value, &tb);
-            if (PyErr_WarnFormat(PyExc_ResourceWarning, 1,
-                                 "stackful: a suspended coroutine of %s was freed "
-                                 "without being closed; its frames are leaked",
-                                 co->thread == stackful_tls_thread ? "this thread"
-                                                                   : "another thread") < 0)
-                PyErr_WriteUnraisable((PyObject *)co);
-            PyErr_Restore(type, value, tb);
-        }
-        pystate_abandon(&co->ctx.py);
+        /* It could not be closed (another thread's, its thread is gone, it refused to
+         * finish, or the interpreter is shutting down). Its frames are freed without
+         * running them, as CPython frees a frame (pystate_reclaim.h); what only its C
+         * stack references is leaked. At shutdown, or where its frames cannot be freed
+         * that way, they are leaked too, never freed under a frame object that may
+         * still point into them. */
+        int freed = !pystate_is_finalizing() &&
+                    pystate_reclaim(&co->ctx.py, &co->own, co->suspended_args_end,
+                                    &reclaimed) == 0;
+        if (!freed)
+            pystate_abandon(&co->ctx.py);
+        if (!pystate_is_finalizing())
+            warn_not_closed(co, freed);
         ctx_release_stack(co);
     }
     else if (co->started && co->ctx.state != STATE_DEAD) {
@@ -659,6 +675,8 @@ Coroutine_dealloc(CoroutineObject *co)
     Py_CLEAR(co->stack);
     Py_CLEAR(co->thread);
     Py_TYPE(co)->tp_free((PyObject *)co);
+    /* Last: releasing its frames' references runs code, which must find it gone. */
+    pystate_reclaimed_release(&reclaimed);
 }
 
 /* ------------------------------------------------------------------------------ */

@@ -87,6 +87,7 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     PyObject *target, *value, *exc;
     if (parse_transfer_args(args, nargs, kwnames, &target, &value, &exc) < 0)
         return NULL;
+    PyObject *const *args_end = args + nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
     CoroutineObject *co = (CoroutineObject *)target;
     if (exc == NULL) {
         if (!co->started && value != Py_None && co->ctx.state == STATE_SUSPENDED) {
@@ -94,7 +95,7 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
                             "can't send non-None value to a just-started coroutine");
             return NULL;
         }
-        return ctx_transfer(co, Py_NewRef(value));
+        return ctx_transfer(co, Py_NewRef(value), args_end);
     }
     /* Everything is built (the exception's constructor may run any code, this very
      * target included) before the target is checked. */
@@ -109,7 +110,7 @@ mod_transfer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
         return coroutine_raise_unstarted(co, instance);
     }
     coroutine_set_thrown(instance);
-    return ctx_transfer(co, NULL);
+    return ctx_transfer(co, NULL, args_end);
 }
 
 static PyObject *

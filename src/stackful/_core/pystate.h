@@ -25,7 +25,10 @@
  *   pystate_frame_object         the top Python frame of a suspended context, or NULL
  *   pystate_stack_moved          a suspended context's C-stack bytes were copied
  *                                (3.12+: keeps its frame chain readable; no-op on 3.11)
- *   pystate_abandon              a suspended context will never run again and loses
+ *   pystate_reclaim, pystate_reclaimed_release
+ *                                a suspended context will never run again: its frames
+ *                                are freed without running them (pystate_reclaim.h)
+ *   pystate_abandon              or, where that cannot be done, leaked, and it loses
  *                                its C stack (3.12+: unlinks C-stack frames; no-op on 3.11)
  *   pystate_is_finalizing        whether the interpreter is shutting down
  *   pystate_warm_entry           make a coroutine's function specialise at its entry

@@ -14,6 +14,8 @@
 #define STACKFUL_CSTACK_FRAMES 0
 #define STACKFUL_FRAME_CODE f_code
 #define STACKFUL_FRAME_FUNC f_func
+/* The frame below an is_entry frame called into C (pystate_reclaim.h). */
+#define STACKFUL_ENTERED_FROM_C(f) ((f)->is_entry)
 
 #include "pystate_fields.h"
 

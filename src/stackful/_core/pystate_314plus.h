@@ -23,6 +23,21 @@
 #define STACKFUL_HAS_CFRAME 0
 #define STACKFUL_CSTACK_FRAMES 1
 #define STACKFUL_FRAME_ON_CSTACK(f) ((f)->owner >= FRAME_OWNED_BY_INTERPRETER)
+#define STACKFUL_FRAME_CODE f_executable
+#define STACKFUL_FRAME_FUNC f_funcobj
+/* A frame's slots (and its code and function) are tagged stack references: some are
+ * borrowed (from a local of the same or a calling frame), and a frame object that takes
+ * a frame over makes each its own, as CPython does (pystate_reclaim.h). The eval loop
+ * records a frame's stack depth (stackpointer) before every call that can run other
+ * code, so it is known for every frame of a suspended chain. */
+#define STACKFUL_SLOT _PyStackRef
+#define STACKFUL_SLOT_OF(x) (x)
+#define STACKFUL_SLOT_OBJECT(slot) PyStackRef_AsPyObjectBorrow(slot)
+#define STACKFUL_SLOT_CLOSE(slot) PyStackRef_XCLOSE(slot)
+#define STACKFUL_SLOT_HEAP_SAFE(slot) PyStackRef_MakeHeapSafe(slot)
+#define STACKFUL_FRAME_STACK_END(f) ((f)->stackpointer)
+#define STACKFUL_FRAME_SET_STACK_END(f, end) ((f)->stackpointer = (end))
+#define STACKFUL_STACK_DEPTH_ALWAYS_KEPT 1
 
 #include "pystate_fields.h"
 

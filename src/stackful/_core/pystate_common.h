@@ -342,27 +342,28 @@ pystate_traverse(const PyStateSaved *s, const PyStateOwn *own, visitproc visit, 
     return 0;
 }
 
-/* The top frame object of a suspended context (new reference), or NULL without an
- * exception if it has none. CPython only makes frame objects for the current frame
+/* The frame object of the first complete frame of a chain from `top` (new reference),
+ * or NULL without an exception if it has none (pystate_frame_object: of a suspended
+ * context's top frame). CPython only makes frame objects for the current frame
  * chain, so point the thread at ours for that moment (PyThreadState_GetFrame skips
  * incomplete and entry frames, as for a running thread); the allocation could start a
  * collection that runs arbitrary code with the thread state half-switched, so the
  * collector is off meanwhile. */
 static inline PyObject *
-pystate_frame_object(const PyStateSaved *s, PyThreadState *ts)
+frame_object_of_chain(_PyInterpreterFrame *top, PyThreadState *ts)
 {
-    if (s->top_frame == NULL)
+    if (top == NULL)
         return NULL;
     int gc_was_enabled = PyGC_Disable();
 #if STACKFUL_HAS_CFRAME
-    _PyCFrame probe = {.current_frame = s->top_frame, .previous = NULL};
+    _PyCFrame probe = {.current_frame = top, .previous = NULL};
     _PyCFrame *saved = ts->cframe;
     ts->cframe = &probe;
     PyFrameObject *frame = PyThreadState_GetFrame(ts);
     ts->cframe = saved;
 #else
     _PyInterpreterFrame *saved = ts->current_frame;
-    ts->current_frame = s->top_frame;
+    ts->current_frame = top;
     PyFrameObject *frame = PyThreadState_GetFrame(ts);
     ts->current_frame = saved;
 #endif
@@ -372,13 +373,19 @@ pystate_frame_object(const PyStateSaved *s, PyThreadState *ts)
         /* PyThreadState_GetFrame returns NULL, with the error cleared, both when there
          * is no complete frame and when making its frame object failed: tell them
          * apart, so that a failure is a MemoryError and not "no frame". */
-        _PyInterpreterFrame *f = s->top_frame;
+        _PyInterpreterFrame *f = top;
         while (f != NULL && _PyFrame_IsIncomplete(f))
             f = f->previous;
         if (f != NULL)
             PyErr_NoMemory();
     }
     return (PyObject *)frame;
+}
+
+static inline PyObject *
+pystate_frame_object(const PyStateSaved *s, PyThreadState *ts)
+{
+    return frame_object_of_chain(s->top_frame, ts);
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -449,5 +456,7 @@ pystate_abandon(PyStateSaved *s)
     (void)s;
 #endif
 }
+
+#include "pystate_reclaim.h"
 
 #endif
