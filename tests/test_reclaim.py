@@ -35,6 +35,14 @@ def in_a_thread_that_exits(make):
     th.join()
     return box
 
+# A coroutine of fn(*args), resumed once by a thread that has then exited.
+def left_suspended(fn, *args):
+    def make():
+        co = Coroutine(fn, *args)
+        co.resume()
+        return co
+    return in_a_thread_that_exits(make)
+
 def report(**extra):
     gc.collect()
     out = {name: r() is None for name, r in refs.items()}
@@ -59,12 +67,7 @@ def body():
     local = token("local")
     values = [token("caller stack"), helper(token("callee argument"))]
 
-def make():
-    co = Coroutine(body)
-    co.resume()
-    return co
-
-box = in_a_thread_that_exits(make)
+box = left_suspended(body)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     box.clear()
@@ -113,12 +116,7 @@ def body():
         kept.append(e.__traceback__)
     suspend(token("argument"))
 
-def make():
-    co = Coroutine(body)
-    co.resume()
-    return co
-
-box = in_a_thread_that_exits(make)
+box = left_suspended(body)
 box.clear()
 gc.collect()
 frame, tb = kept
@@ -150,14 +148,8 @@ def deep(n):
     else:
         deep(n - 1)
 
-def make():
-    co = Coroutine(deep, 300)
-    co.resume()
-    return co
-
 for _ in range(3):
-    box = in_a_thread_that_exits(make)
-    box.clear()
+    left_suspended(deep, 300).clear()
 report()
 """)
     assert len(seen) == 8 and all(seen.values()), seen
@@ -173,12 +165,7 @@ def body():
     local = token("local")
     return sorted([token("sorted item")], key=key)
 
-def make():
-    co = Coroutine(body)
-    co.resume()
-    return co
-
-box = in_a_thread_that_exits(make)
+box = left_suspended(body)
 box.clear()
 report()
 """)
@@ -198,12 +185,7 @@ def body():
     for _ in gen():
         pass
 
-def make():
-    co = Coroutine(body)
-    co.resume()
-    return co
-
-box = in_a_thread_that_exits(make)
+box = left_suspended(body)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     box.clear()

@@ -626,8 +626,9 @@ warn_not_closed(CoroutineObject *co, int freed)
                                                                          : "another thread",
                          freed ? "its frames were freed without running their finally "
                                  "blocks"
-                               : "it is suspended inside a generator's frame, so its "
-                                 "frames are leaked") < 0)
+                               : "its frames could not be freed (it is suspended inside "
+                                 "a generator's frame, or memory is short), so they are "
+                                 "leaked") < 0)
         PyErr_WriteUnraisable((PyObject *)co);
     PyErr_Restore(type, value, tb);
 }
@@ -650,12 +651,12 @@ Coroutine_dealloc(CoroutineObject *co)
          * stack references is leaked. At shutdown, or where its frames cannot be freed
          * that way, they are leaked too, never freed under a frame object that may
          * still point into them. */
-        int freed = !pystate_is_finalizing() &&
-                    pystate_reclaim(&co->ctx.py, &co->own, co->suspended_args_end,
-                                    &reclaimed) == 0;
+        int finalizing = pystate_is_finalizing();
+        int freed = !finalizing && pystate_reclaim(&co->ctx.py, &co->own,
+                                                   co->suspended_args_end, &reclaimed) == 0;
         if (!freed)
             pystate_abandon(&co->ctx.py);
-        if (!pystate_is_finalizing())
+        if (!finalizing)
             warn_not_closed(co, freed);
         ctx_release_stack(co);
     }

@@ -222,13 +222,12 @@ static inline int
 pystate_reclaim(PyStateSaved *s, PyStateOwn *own, PyObject *const *args_end,
                 PyStateReclaimed *out)
 {
+    /* Frame objects first (the walk then counts what it will move): one made for a
+     * chain that turns out not to be freeable points into leaked frames, which is safe. */
     Py_ssize_t nslots = 0, nobjects = 2;
-    if (reclaim_walk(s, args_end, NULL, &nslots, &nobjects) < 0 ||
-        reclaim_give_frame_objects(s) < 0)
+    if (reclaim_give_frame_objects(s) < 0 ||
+        reclaim_walk(s, args_end, NULL, &nslots, &nobjects) < 0)
         return -1;
-    nslots = 0;
-    nobjects = 2;
-    (void)reclaim_walk(s, args_end, NULL, &nslots, &nobjects);
     /* The raw allocator: it never starts a collection (which would run Python code). */
     out->slots = PyMem_RawMalloc(((size_t)nslots + 1) * sizeof *out->slots);
     out->objects = PyMem_RawMalloc((size_t)nobjects * sizeof *out->objects);
