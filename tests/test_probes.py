@@ -179,10 +179,10 @@ class Outcome:
             self.name, BUILD, self.seconds, status, self.stdout[-4000:], self.stderr[-8000:])
 
 
-def run_probe(name):
+def run_probe(name, env):
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, str(PROBES_DIR / (name + ".py"))],
-                            cwd=PROBES_DIR, env=probe_env(), stdout=subprocess.PIPE,
+                            cwd=PROBES_DIR, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=TIMEOUT)
@@ -199,8 +199,12 @@ def probe_outcomes(request):
     """Runs the selected probes JOBS at a time, started at the first test that asks."""
     selected = [item.callspec.params["name"] for item in request.session.items
                 if item.originalname == "test_probe" and hasattr(item, "callspec")]
+    # The environment is copied here, once: pytest sets and deletes PYTEST_CURRENT_TEST
+    # in os.environ while the workers run, and a copy taken in a worker can meet a key
+    # deleted under it (KeyError).
+    env = probe_env()
     with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
-        futures = {name: pool.submit(run_probe, name) for name in selected}
+        futures = {name: pool.submit(run_probe, name, env) for name in selected}
         yield lambda name: futures[name].result()
         for future in futures.values():
             future.cancel()
