@@ -4,6 +4,7 @@ lists behaves as it says (run in a subprocess: a library may crash)."""
 
 import gc
 import io
+import signal
 import subprocess
 import sys
 import textwrap
@@ -327,3 +328,52 @@ def test_sqlite3_schema_change_while_a_callback_is_suspended_is_refused_by_sqlit
     """)
     assert rc == 0, err
     assert out.split("\n")[:2] == ["OperationalError: database table is locked", "10"]
+
+
+LXML_FEED_FROM_ITS_OWN_TARGET = """
+    from lxml import etree
+    class Target:
+        def start(self, tag, attrib):
+            try:
+                parser.feed(b"<x/>")
+            except etree.XMLSyntaxError:
+                print("XMLSyntaxError", flush=True)
+        def end(self, tag): pass
+        def close(self): return "closed"
+    parser = etree.XMLParser(target=Target())
+    parser.feed(b"<a><b/></a>")
+    print(parser.close(), flush=True)
+"""
+
+LXML_FEED_WHILE_ANOTHER_FEED_IS_SUSPENDED = """
+    import stackful
+    from lxml import etree
+    class Target:
+        def start(self, tag, attrib):
+            if tag == "b":
+                stackful.suspend()
+        def end(self, tag): pass
+        def close(self): return "closed"
+    parser = etree.XMLParser(target=Target())
+    co = stackful.Coroutine(parser.feed, b"<a><b/><c/>")
+    co.resume()
+    try:
+        parser.feed(b"<x/>")
+    except etree.XMLSyntaxError:
+        print("XMLSyntaxError", flush=True)
+    co.resume()
+    parser.feed(b"</a>")
+    print(parser.close(), flush=True)
+"""
+
+
+@pytest.mark.parametrize("source", [LXML_FEED_FROM_ITS_OWN_TARGET,
+                                    LXML_FEED_WHILE_ANOTHER_FEED_IS_SUSPENDED],
+                         ids=["from its own target", "while another feed is suspended"])
+def test_unsafe_lxml_feed_reentered_crashes_the_process(source):
+    pytest.importorskip("lxml.etree")
+    rc, out, err = run_script(source)
+    # The nested feed fails, then the parser's state is corrupt: lxml faults later (in
+    # the first case without any coroutine involved).
+    assert out.split() == ["XMLSyntaxError"], (rc, out, err)
+    assert rc == -signal.SIGSEGV, (rc, out, err)
